@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/** walkback check SCENARIO: validate only, and say what the scenario will do. */
+import { hex } from '../../mm/geometry.js';
+import { loadScenario } from '../../scenario/load-scenario.js';
+import type { Scenario } from '../../scenario/scenario.js';
+
+export function checkCommand(file: string): void {
+  const scenario = loadScenario(file);
+  process.stdout.write(`${file}: ok: ${describeScenario(scenario)}\n`);
+  for (const note of scenarioNotes(scenario)) process.stderr.write(`walkback: note: ${note}\n`);
+}
+
+export function describeScenario(s: Scenario): string {
+  const ops =
+    s.walk.ops.preset !== null ? `preset ${s.walk.ops.preset}` : Object.keys(s.walk.ops.callbacks).join(', ') || 'no callbacks';
+  const faults = s.faults.length ? `, ${s.faults.length} fault${s.faults.length > 1 ? 's' : ''}` : '';
+  return (
+    `${s.name}: ${s.arch}, kernel ${s.kernel}, ${s.vmas.length} VMA${s.vmas.length === 1 ? '' : 's'}, ` +
+    `${s.state.length} state item${s.state.length === 1 ? '' : 's'}; ${s.walk.api} ${hex(s.walk.start)}-${hex(s.walk.end)} with ${ops}${faults}`
+  );
+}
+
+/** Things that are valid but probably not what the author meant. */
+export function scenarioNotes(s: Scenario): string[] {
+  const notes: string[] = [];
+  const hasInstall = s.walk.ops.preset === 'guard-install' || (s.walk.ops.preset === null && s.walk.ops.callbacks.install_pte);
+  if (hasInstall && s.kernel !== '6.12' && s.walk.api !== 'walk_page_range_mm')
+    notes.push(
+      `${s.walk.api} refuses install_pte: the walk will return -22 (EINVAL), as the kernel's does; madvise uses walk_page_range_mm`,
+    );
+  if (s.walk.start >= s.walk.end && s.walk.api !== 'walk_page_vma')
+    notes.push(`start ${hex(s.walk.start)} is not below end ${hex(s.walk.end)}: the walk will return -22 (EINVAL)`);
+  return notes;
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * The walkback command line: one error boundary. User errors print one line
+ * (what, where, how to fix) and exit 2; runtime failures exit 1; a bug in
+ * walkback exits 70 and asks for a report. Never a stack trace, unless
+ * WALKBACK_DEBUG is set.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ScenarioError } from '../scenario/errors.js';
+import { checkCommand } from './commands/check.js';
+import { demoCommand } from './commands/demo.js';
+import { traceCommand } from './commands/trace.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, RuntimeError, UsageError } from './errors.js';
+import { exitQuietlyOnBrokenPipe } from './output.js';
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function buildProgram(): Command {
+  const program = new Command('walkback');
+  program
+    .description(
+      'Record, replay and time-travel through Linux page-table walks (mm/pagewalk.c, before and after install_pte).',
+    )
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`walkback: ${text.replace(/^error: /, '')}`) })
+    .showHelpAfterError('(walkback --help lists the commands)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  walkback trace examples/guard-install-enomem.yaml   the callback trace, as an instrumented kernel prints it
+  walkback check my-scenario.yaml                     validate a scenario
+  npm start                                           the demo: a guard install whose 3rd allocation fails`,
+    );
+
+  program
+    .command('trace')
+    .argument('<scenario>', 'a scenario file (YAML or JSON)')
+    .description('run the walk and print its kernel-style callback trace (nothing else on stdout)')
+    .action((file: string) => traceCommand(file));
+
+  program
+    .command('check')
+    .argument('<scenario>', 'a scenario file (YAML or JSON)')
+    .description('validate a scenario without running it')
+    .action((file: string) => checkCommand(file));
+
+  program
+    .command('demo')
+    .description('run the default demo: MADV_GUARD_INSTALL whose 3rd page-table allocation fails')
+    .action(() => demoCommand());
+
+  return program;
+}
+
+/** Run the CLI; resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  exitQuietlyOnBrokenPipe();
+  const program = buildProgram();
+  if (argv.length === 0) {
+    program.outputHelp();
+    return EXIT_USAGE;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    return report(error);
+  }
+}
+
+function report(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Commander has printed its own message (help, version, or a usage error).
+    return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version'
+      ? EXIT_OK
+      : EXIT_USAGE;
+  }
+  if (process.env.WALKBACK_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  if (error instanceof ScenarioError || error instanceof UsageError) {
+    process.stderr.write(`walkback: ${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof RuntimeError) {
+    process.stderr.write(`walkback: ${error.message}\n`);
+    return EXIT_RUNTIME;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(
+    `walkback: internal error: ${message}\n  This is a bug in walkback; please report it with the scenario or recording (WALKBACK_DEBUG=1 shows the stack).\n`,
+  );
+  return EXIT_INTERNAL;
+}

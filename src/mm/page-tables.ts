@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * The page tables of one mm: sparse, one byte per slot (an EntryKind), one
+ * table per populated slot of the level above. Memory is proportional to the
+ * tables that exist, never to the size of an address range.
+ *
+ * Tables of each real level are kept in a Map keyed by the table's base
+ * address (see tableBase: addresses index the pgd modulo its span, so the
+ * kernel half of the address space aliases the user half as it does in the
+ * hardware). A PageTables can be derived from another one without copying:
+ * the derived instance reads through to its parent and copies a table the
+ * first time it writes to it. The parent must not change afterwards; replay
+ * relies on that to rebuild any moment from a checkpoint in time proportional
+ * to the events replayed, not to the size of the address space.
+ */
+import type { Addr, EntryKind, LevelIndex } from '../events/walk-event.js';
+import { Entry, LEVELS } from '../events/walk-event.js';
+import type { Geometry } from './geometry.js';
+import { ownerLevel, slotIndex, tableBase } from './geometry.js';
+
+export type TableMap = Map<Addr, Uint8Array>;
+
+export class PageTables {
+  readonly g: Geometry;
+  /** Tables written by this instance (per real level; null for folded levels). */
+  private readonly own: (TableMap | null)[];
+  /** Read-through parent, frozen while this instance exists. */
+  private readonly parent: PageTables | null;
+  /** Tables this instance may write in place; null means every table in `own`. */
+  private readonly owned: Set<Uint8Array> | null;
+
+  private constructor(g: Geometry, own: (TableMap | null)[], parent: PageTables | null, owned: Set<Uint8Array> | null) {
+    this.g = g;
+    this.own = own;
+    this.parent = parent;
+    this.owned = owned;
+  }
+
+  /** An mm with only its (empty) pgd. */
+  static empty(g: Geometry): PageTables {
+    const own = g.real.map((real) => (real ? new Map<Addr, Uint8Array>() : null));
+    own[0]!.set(0, new Uint8Array(g.ptrs[0]!));
+    return new PageTables(g, own, null, null);
+  }
+
+  /**
+   * A copy-on-write copy. Neither instance may be written afterwards except
+   * the new one; the source stays as it was.
+   */
+  derive(): PageTables {
+    if (this.parent) {
+      const own = this.own.map((m) => (m ? new Map(m) : null));
+      return new PageTables(this.g, own, this.parent, new Set());
+    }
+    return new PageTables(
+      this.g,
+      this.g.real.map((real) => (real ? new Map<Addr, Uint8Array>() : null)),
+      this,
+      new Set(),
+    );
+  }
+
+  /** A copy with no parent, sharing nothing writable with this one. */
+  flatten(): PageTables {
+    const own = this.g.real.map((real) => (real ? new Map<Addr, Uint8Array>() : null));
+    for (let level = 0; level < 5; level++) {
+      const map = own[level];
+      if (!map) continue;
+      this.forEachTable(level as LevelIndex, (base, table) => map.set(base, table.slice()));
+    }
+    return new PageTables(this.g, own, null, null);
+  }
+
+  /** The table of real level `level` whose base is `base`. */
+  tableAt(level: LevelIndex, base: Addr): Uint8Array | undefined {
+    const t = this.own[level]!.get(base);
+    if (t !== undefined || !this.parent) return t;
+    return this.parent.tableAt(level, base);
+  }
+
+  /** The table of real level `level` covering addr, if allocated. */
+  table(level: LevelIndex, addr: Addr): Uint8Array | undefined {
+    return this.tableAt(level, tableBase(this.g, level, addr));
+  }
+
+  /** Count of allocated tables of a real level. */
+  tableCount(level: LevelIndex): number {
+    let n = 0;
+    this.forEachTable(level, () => n++);
+    return n;
+  }
+
+  /** Visit every table of a real level, in no particular order. */
+  forEachTable(level: LevelIndex, fn: (base: Addr, table: Uint8Array) => void): void {
+    const mine = this.own[level];
+    if (!mine) return;
+    for (const [base, table] of mine) fn(base, table);
+    if (this.parent)
+      this.parent.forEachTable(level, (base, table) => {
+        if (!mine.has(base)) fn(base, table);
+      });
+  }
+
+  /** The kind of the slot that walker level `level` sees at addr, or NONE if its table does not exist. */
+  entry(level: LevelIndex, addr: Addr): EntryKind {
+    const t = this.g.slotTable[level]!;
+    const table = this.table(t, addr);
+    return table ? (table[slotIndex(this.g, t, addr)]! as EntryKind) : Entry.NONE;
+  }
+
+  /** A writable version of a table, copying it into this instance first if needed. */
+  private writable(level: LevelIndex, base: Addr): Uint8Array {
+    const mine = this.own[level]!;
+    let table = mine.get(base);
+    if (table !== undefined && (this.owned === null || this.owned.has(table))) return table;
+    const source = table ?? this.parent?.tableAt(level, base);
+    if (source === undefined) throw new Error(`no ${LEVELS[level]} table at ${base.toString(16)}`);
+    table = source.slice();
+    mine.set(base, table);
+    this.owned?.add(table);
+    return table;
+  }
+
+  private createTable(level: LevelIndex, base: Addr, fill: EntryKind): Uint8Array {
+    const table = new Uint8Array(this.g.ptrs[level]!);
+    if (fill !== Entry.NONE) table.fill(fill);
+    this.own[level]!.set(base, table);
+    this.owned?.add(table);
+    return table;
+  }
+
+  /** The table of real level `level` covering addr (which must exist), writable by this instance. */
+  writableTable(level: LevelIndex, addr: Addr): Uint8Array {
+    return this.writable(level, tableBase(this.g, level, addr));
+  }
+
+  /** Write the slot that walker level `level` sees at addr; its table must exist. */
+  setEntry(level: LevelIndex, addr: Addr, kind: EntryKind): void {
+    const t = this.g.slotTable[level]!;
+    this.writable(t, tableBase(this.g, t, addr))[slotIndex(this.g, t, addr)] = kind;
+  }
+
+  /**
+   * Allocate the table of real level `level` covering addr and link it into the
+   * slot above (which must exist and be none, as the kernel's __X_alloc finds it).
+   */
+  allocTable(level: LevelIndex, addr: Addr, fill: EntryKind = Entry.NONE): void {
+    this.setEntry((level - 1) as LevelIndex, addr, Entry.TABLE);
+    this.createTable(level, tableBase(this.g, level, addr), fill);
+  }
+
+  /** Make sure every table down to real level `level` exists at addr, allocating as needed (scenario set-up). */
+  ensureTables(level: LevelIndex, addr: Addr): void {
+    for (let l = 1; l <= level; l++) {
+      if (!this.g.real[l]) continue;
+      if (this.table(l as LevelIndex, addr) === undefined) this.allocTable(l as LevelIndex, addr);
+    }
+  }
+
+  /**
+   * Replace a huge entry at walker level `level` by `kind`. A split into a table
+   * links a new table of the next level filled with present entries (the table
+   * deposited when the THP was made).
+   */
+  splitEntry(level: LevelIndex, addr: Addr, kind: EntryKind): void {
+    if (kind === Entry.TABLE) {
+      const child = (level + 1) as LevelIndex;
+      this.setEntry(level, addr, Entry.TABLE);
+      this.createTable(child, tableBase(this.g, child, addr), Entry.PRESENT);
+    } else {
+      this.setEntry(level, addr, kind);
+    }
+  }
+
+  /** The walker level that owns slots of a real table (see ownerLevel). */
+  owner(table: LevelIndex): LevelIndex {
+    return ownerLevel(this.g, table);
+  }
+
+  /** A canonical, comparable description: every table and its non-none slots. */
+  dump(): string[] {
+    const lines: string[] = [];
+    for (let level = 0; level < 5; level++) {
+      const entries: [Addr, Uint8Array][] = [];
+      this.forEachTable(level as LevelIndex, (base, table) => entries.push([base, table]));
+      entries.sort((a, b) => a[0] - b[0]);
+      for (const [base, table] of entries) {
+        const slots: string[] = [];
+        for (let i = 0; i < table.length; i++) if (table[i] !== Entry.NONE) slots.push(`${i}:${table[i]}`);
+        lines.push(`${LEVELS[level]} ${base.toString(16)} ${slots.join(',')}`);
+      }
+    }
+    return lines;
+  }
+}

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * One run of a scenario: set up the mm (VMAs and page tables, as events),
+ * then the walk as its client makes it. The plain client calls the entry
+ * point once; guard-install is madvise_guard_install()'s retry loop.
+ */
+import type { WalkEvent } from '../events/walk-event.js';
+import { PageTables } from '../mm/page-tables.js';
+import { applyStateItem } from '../mm/state-items.js';
+import { vmaContaining } from '../mm/vmas.js';
+import type { Scenario } from '../scenario/scenario.js';
+import { buildOps } from './callbacks.js';
+import { FaultPlan } from './faults.js';
+import { MmWalk, WalkStop } from './mm-walk.js';
+import { walkApi } from './pagewalk.js';
+import { zapRange } from './zap.js';
+
+/** mm/internal.h: MAX_MADVISE_GUARD_RETRIES. */
+export const MAX_MADVISE_GUARD_RETRIES = 3;
+/** -ERESTARTNOINTR: madvise_guard_install() gives up and has the syscall restarted. */
+export const ERESTARTNOINTR = -513;
+
+/** What a run leaves behind, for callers that drive the walker directly. */
+export interface RunResult {
+  /** The mm after the run. */
+  readonly mm: PageTables;
+  /** How the run ended. */
+  readonly end: 'returned' | 'oops' | 'livelock' | 'unsubscribed';
+  readonly events: number;
+}
+
+/**
+ * Run a scenario synchronously, handing every event to `sink` in order.
+ * `sink` may throw WalkStop('unsubscribed') to stop the run.
+ */
+export function runScenario(scenario: Scenario, sink: (event: WalkEvent) => void): RunResult {
+  const g = scenario.geometry;
+  const mm = PageTables.empty(g);
+  const w = new MmWalk(g, scenario.kernel, mm, scenario.vmas, new FaultPlan(scenario.faults), sink);
+  w.ops = buildOps(scenario.walk.ops);
+  try {
+    for (const vma of scenario.vmas) w.emit({ type: 'vma', start: vma.start, end: vma.end, flags: vma.flags, hugetlb: vma.hugetlb });
+    for (const item of scenario.state) {
+      applyStateItem(mm, item, vmaContaining(scenario.vmas, item.at)?.hugetlb ?? 0);
+      w.emit({ type: 'state', kind: item.kind, level: item.level, at: item.at, count: item.count });
+    }
+    const { api, start, end, ops } = scenario.walk;
+    if (ops.preset === 'guard-install') guardInstall(w, api, start, end);
+    else walkApi(w, api, start, end);
+  } catch (error) {
+    if (error instanceof WalkStop) return { mm, end: error.reason, events: w.seq };
+    throw error;
+  }
+  return { mm, end: 'returned', events: w.seq };
+}
+
+// mm/madvise.c: madvise_guard_install() (6.13), from the walk on; the VMA checks and anon_vma_prepare() are not modelled.
+function guardInstall(w: MmWalk, api: Scenario['walk']['api'], start: number, end: number): void {
+  for (let i = 0; i < MAX_MADVISE_GUARD_RETRIES; i++) {
+    const err = walkApi(w, api, start, end);
+    if (err <= 0) {
+      w.emit({ type: 'client_ret', value: err });
+      return;
+    }
+    // Some of the range has non-guard entries: zap them (guard markers stay) and try again.
+    zapRange(w, start, end);
+  }
+  w.emit({ type: 'client_ret', value: ERESTARTNOINTR });
+}
+
