@@ -34,9 +34,9 @@ function buildProgram(): Command {
       'after',
       `
 Examples:
-  walkback trace examples/guard-install-enomem.yaml   the callback trace, as an instrumented kernel prints it
-  walkback check my-scenario.yaml                     validate a scenario
-  npm start                                           the demo: a guard install whose 3rd allocation fails`,
+  walkback trace examples/guard-install-zap-retry.yaml   the callback trace, as an instrumented kernel prints it
+  walkback check my-scenario.yaml                        validate a scenario
+  npm start                                              the demo: a guard install whose 3rd allocation fails`,
     );
 
   program

@@ -275,8 +275,14 @@ export const EVENT_TYPES = [
   'livelock',
 ] as const satisfies readonly WalkEventType[];
 
-/** Narrow a WalkEvent by its type. */
-export type EventOf<T extends WalkEventType> = Extract<WalkEvent, { type: T }>;
+/** The event of one type (an interface may cover several types, e.g. alloc and alloc_fail). */
+export type EventOf<T extends WalkEventType> = WalkEvent extends infer E
+  ? E extends { type: infer U }
+    ? T extends U
+      ? Omit<E, 'type'> & { readonly type: T }
+      : never
+    : never
+  : never;
 
 // Compile-time check that EVENT_TYPES lists every event type.
 type MissingEventTypes = Exclude<WalkEventType, (typeof EVENT_TYPES)[number]>;

@@ -8,7 +8,7 @@
  * walk returns -EINVAL, as the kernel does.
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import type { Addr, CallbackName, EntryKind, KernelVersion, LevelName, WalkApi } from '../events/walk-event.js';
 import { CALLBACKS, Entry, KERNELS, LEVELS, STATE_KINDS, VmaFlag, WALK_APIS } from '../events/walk-event.js';
@@ -89,7 +89,26 @@ class ScenarioReader {
       const message = yamlError.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       throw new ScenarioError(`YAML syntax error: ${message}`, { file: this.file, line: pos.line, col: pos.col });
     }
-    const data: unknown = this.doc.toJS();
+    let badKey: YamlNode | null = null;
+    visit(this.doc, {
+      Pair: (_, pair) => {
+        if (pair.key !== null && !isScalar(pair.key)) {
+          badKey = pair.key as YamlNode;
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+    if (badKey) {
+      const pos = (badKey as YamlNode).range ? this.lines.linePos((badKey as YamlNode).range![0]) : null;
+      throw new ScenarioError('YAML: a key must be a plain name, not a list or mapping', { file: this.file, line: pos?.line, col: pos?.col });
+    }
+    let data: unknown;
+    try {
+      data = this.doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      throw new ScenarioError(`YAML: ${(error as Error).message}`, { file: this.file });
+    }
     if (data === null || data === undefined)
       this.fail([], 'the file is empty; a scenario needs at least a walk: { start, end, ops }');
     const top = this.mapping([], data, TOP_KEYS);

@@ -33,10 +33,21 @@ export interface RunResult {
  * Run a scenario synchronously, handing every event to `sink` in order.
  * `sink` may throw WalkStop('unsubscribed') to stop the run.
  */
-export function runScenario(scenario: Scenario, sink: (event: WalkEvent) => void): RunResult {
+export function runScenario(
+  scenario: Scenario,
+  sink: (event: WalkEvent) => void,
+  options: { /** Called after every event with the live page tables (for checks; do not write them). */ inspect?: (event: WalkEvent, mm: PageTables) => void } = {},
+): RunResult {
   const g = scenario.geometry;
   const mm = PageTables.empty(g);
-  const w = new MmWalk(g, scenario.kernel, mm, scenario.vmas, new FaultPlan(scenario.faults), sink);
+  const inspect = options.inspect;
+  const out = inspect
+    ? (event: WalkEvent) => {
+        sink(event);
+        inspect(event, mm);
+      }
+    : sink;
+  const w = new MmWalk(g, scenario.kernel, mm, scenario.vmas, new FaultPlan(scenario.faults), out);
   w.ops = buildOps(scenario.walk.ops);
   try {
     for (const vma of scenario.vmas) w.emit({ type: 'vma', start: vma.start, end: vma.end, flags: vma.flags, hugetlb: vma.hugetlb });
