@@ -5,19 +5,19 @@
  * walkback exits 70 and asks for a report. Never a stack trace, unless
  * WALKBACK_DEBUG is set.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ScenarioError } from '../scenario/errors.js';
 import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
+import { lsCommand } from './commands/ls.js';
+import { recordCommand } from './commands/record.js';
+import { showCommand } from './commands/show.js';
+import { sqlCommand } from './commands/sql.js';
 import { traceCommand } from './commands/trace.js';
+import { RecordingError } from '../replay/open-recording.js';
+import { packageVersion } from './version.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, RuntimeError, UsageError } from './errors.js';
 import { exitQuietlyOnBrokenPipe } from './output.js';
-
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 function buildProgram(): Command {
   const program = new Command('walkback');
@@ -41,9 +41,42 @@ Examples:
 
   program
     .command('trace')
-    .argument('<scenario>', 'a scenario file (YAML or JSON)')
-    .description('run the walk and print its kernel-style callback trace (nothing else on stdout)')
+    .argument('<file>', 'a scenario (YAML or JSON) or a recording')
+    .description('print the kernel-style callback trace of a scenario (run) or a recording (replayed); nothing else on stdout')
     .action((file: string) => traceCommand(file));
+
+  program
+    .command('record')
+    .argument('<scenario>', 'a scenario file (YAML or JSON)')
+    .option('-o, --output <file>', 'where to write (default: recordings/<scenario name>.db, numbered if it exists)')
+    .option('-f, --force', 'replace the output file if it exists')
+    .option('--max-size <size>', 'stop with an error once the file would pass this size (e.g. 200M)')
+    .description('run the walk and record every event to a SQLite file, then print where and a summary')
+    .action((file: string, flags: { output?: string; force?: boolean; maxSize?: string }) => recordCommand(file, flags));
+
+  program
+    .command('show')
+    .argument('<recording>', 'a recording (.db)')
+    .option('--at <n>', 'the event: N (from 0), -N from the end, start or end (default: end)')
+    .option('--json', 'print JSON (stable; see the README)')
+    .description('print the state at one event of a recording: page tables, where the walker is, and the abort summary')
+    .action((file: string, flags: { at?: string; json?: boolean }) => showCommand(file, flags));
+
+  program
+    .command('ls')
+    .argument('[dir]', 'a directory (default: recordings)')
+    .option('--json', 'print JSON')
+    .description('list the recordings in a directory: status, events, size and return value')
+    .action((dir: string | undefined, flags: { json?: boolean }) => lsCommand(dir, flags));
+
+  program
+    .command('sql')
+    .argument('<recording>', 'a recording (.db)')
+    .argument('<query>', 'a read-only SQL query; the table `events` holds every event')
+    .option('--json', 'print JSON rows')
+    .option('--csv', 'print CSV')
+    .description('run SQL over a recording (tables: events, notable_events, meta, recording, ...)')
+    .action((file: string, query: string, flags: { json?: boolean; csv?: boolean }) => sqlCommand(file, query, flags));
 
   program
     .command('check')
@@ -83,7 +116,7 @@ function report(error: unknown): number {
       : EXIT_USAGE;
   }
   if (process.env.WALKBACK_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  if (error instanceof ScenarioError || error instanceof UsageError) {
+  if (error instanceof ScenarioError || error instanceof UsageError || error instanceof RecordingError) {
     process.stderr.write(`walkback: ${error.message}\n`);
     return EXIT_USAGE;
   }

@@ -117,7 +117,23 @@ export interface WalkEvent_ extends Seq {
 export interface RetEvent extends Seq {
   readonly type: 'ret';
   readonly value: number;
+  /** Why the entry point itself returned an error (a RetWhy), or 0 when the value comes from the walk. */
+  readonly why: number;
 }
+
+/** Why an entry point refused a walk with -EINVAL (the `why` of a ret event). */
+export const RetWhy = {
+  /** The value came from the walk (a callback, an allocation), or the walk succeeded. */
+  WALK: 0,
+  /** install_pte through a public entry point: check_ops_valid() (check_ops_safe() in 7.0). */
+  OPS: 1,
+  /** start >= end. */
+  RANGE: 2,
+  /** install_pte on a hugetlb VMA (__walk_page_range()). */
+  HUGETLB_INSTALL: 3,
+  /** walk_page_range_vma(): the range leaves the VMA. */
+  OUTSIDE_VMA: 4,
+} as const;
 /** The final result of a client (the guard-install preset), after its own walks. */
 export interface ClientRetEvent extends Seq {
   readonly type: 'client_ret';

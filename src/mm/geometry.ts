@@ -197,6 +197,17 @@ export function tableAddr(g: Geometry, addr: Addr): Addr {
   return addr - Math.floor(addr / g.rootSpan) * g.rootSpan;
 }
 
+/**
+ * The address a table slot stands for. Tables index addresses modulo the pgd's
+ * span; on x86 the upper half of that span is the kernel half, whose addresses
+ * are sign-extended. (arm64 walks kernel addresses through another pgd, which
+ * walkback does not model: there the slot's user address is given.)
+ */
+export function canonicalAddr(g: Geometry, tableAddress: Addr): Addr {
+  if (g.arch !== 'x86_64' && g.arch !== 'x86_64-la57') return tableAddress;
+  return tableAddress >= g.rootSpan / 2 ? tableAddress + (g.wordTop - g.rootSpan) : tableAddress;
+}
+
 /** Index of addr's slot in a table of real level `level`. */
 export function slotIndex(g: Geometry, level: LevelIndex, addr: Addr): number {
   const q = Math.floor(addr / g.entrySize[level]!);

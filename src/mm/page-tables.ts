@@ -20,16 +20,27 @@ import { ownerLevel, slotIndex, tableBase } from './geometry.js';
 
 export type TableMap = Map<Addr, Uint8Array>;
 
-export class PageTables {
+/** Where tables can be read from: a PageTables, or a recording's table versions at a checkpoint. */
+export interface TableSource {
+  /** The table of real level `level` whose base is `base`. Never write the array returned. */
+  tableAt(level: LevelIndex, base: Addr): Uint8Array | undefined;
+  /** Visit every table of a real level, in no particular order. */
+  forEachTable(level: LevelIndex, fn: (base: Addr, table: Uint8Array) => void): void;
+}
+
+export class PageTables implements TableSource {
   readonly g: Geometry;
   /** Tables written by this instance (per real level; null for folded levels). */
   private readonly own: (TableMap | null)[];
   /** Read-through parent, frozen while this instance exists. */
-  private readonly parent: PageTables | null;
+  private readonly parent: TableSource | null;
   /** Tables this instance may write in place; null means every table in `own`. */
   private readonly owned: Set<Uint8Array> | null;
 
-  private constructor(g: Geometry, own: (TableMap | null)[], parent: PageTables | null, owned: Set<Uint8Array> | null) {
+  /** Bases of the tables written since the last takeDirty(), per level, when tracking. */
+  private dirty: Set<Addr>[] | null = null;
+
+  private constructor(g: Geometry, own: (TableMap | null)[], parent: TableSource | null, owned: Set<Uint8Array> | null) {
     this.g = g;
     this.own = own;
     this.parent = parent;
@@ -41,6 +52,16 @@ export class PageTables {
     const own = g.real.map((real) => (real ? new Map<Addr, Uint8Array>() : null));
     own[0]!.set(0, new Uint8Array(g.ptrs[0]!));
     return new PageTables(g, own, null, null);
+  }
+
+  /** A copy-on-write view over any table source (a checkpoint of a recording). */
+  static over(g: Geometry, source: TableSource): PageTables {
+    return new PageTables(
+      g,
+      g.real.map((real) => (real ? new Map<Addr, Uint8Array>() : null)),
+      source,
+      new Set(),
+    );
   }
 
   /**
@@ -112,12 +133,16 @@ export class PageTables {
   private writable(level: LevelIndex, base: Addr): Uint8Array {
     const mine = this.own[level]!;
     let table = mine.get(base);
-    if (table !== undefined && (this.owned === null || this.owned.has(table))) return table;
+    if (table !== undefined && (this.owned === null || this.owned.has(table))) {
+      this.dirty?.[level]!.add(base);
+      return table;
+    }
     const source = table ?? this.parent?.tableAt(level, base);
     if (source === undefined) throw new Error(`no ${LEVELS[level]} table at ${base.toString(16)}`);
     table = source.slice();
     mine.set(base, table);
     this.owned?.add(table);
+    this.dirty?.[level]!.add(base);
     return table;
   }
 
@@ -126,7 +151,24 @@ export class PageTables {
     if (fill !== Entry.NONE) table.fill(fill);
     this.own[level]!.set(base, table);
     this.owned?.add(table);
+    this.dirty?.[level]!.add(base);
     return table;
+  }
+
+  /** Start recording which tables are written (for checkpoints). */
+  trackWrites(): void {
+    this.dirty ??= LEVELS.map(() => new Set<Addr>());
+  }
+
+  /** The tables written since tracking began or the last call, as [level, base] pairs; resets the set. */
+  takeDirty(): [LevelIndex, Addr][] {
+    if (!this.dirty) return [];
+    const out: [LevelIndex, Addr][] = [];
+    this.dirty.forEach((bases, level) => {
+      for (const base of bases) out.push([level as LevelIndex, base]);
+      bases.clear();
+    });
+    return out;
   }
 
   /** The table of real level `level` covering addr (which must exist), writable by this instance. */

@@ -90,35 +90,43 @@ export function initialState(geometry: Geometry): WalkState {
 
 /** The reducer: the state after one more event. Pure. */
 export function evolve(state: WalkState, event: WalkEvent): WalkState {
-  const draft = new Draft(state);
-  draft.apply(event);
-  return draft.finish();
+  const builder = new StateBuilder(state);
+  builder.apply(event);
+  return builder.finish();
 }
 
 /** The state after folding events in order. Pure; the same result as evolve() one event at a time. */
 export function foldEvents(state: WalkState, events: Iterable<WalkEvent>): WalkState {
-  const draft = new Draft(state);
-  for (const event of events) draft.apply(event);
-  return draft.finish();
+  const builder = new StateBuilder(state);
+  for (const event of events) builder.apply(event);
+  return builder.finish();
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** A state being built: owns a copy-on-write page table and copies of everything it changes. */
-class Draft {
+/**
+ * The reducer's engine: a state being built, event by event. It copies what
+ * it changes (a copy-on-write page table, the counts, the VMA list), so the
+ * state it starts from is never changed. With `ownTables`, it writes the
+ * starting state's page tables in place instead: for a recorder that folds a
+ * whole run into one state it owns.
+ */
+export class StateBuilder {
   private readonly s: Mutable<WalkState>;
   private readonly counts: Mutable<Counts>;
-  private tablesDerived = false;
+  private tablesDerived: boolean;
   private vmasCopied = false;
 
-  constructor(base: WalkState) {
+  constructor(base: WalkState, options: { ownTables?: boolean } = {}) {
     this.s = { ...base };
     this.counts = { ...base.counts };
+    this.tablesDerived = options.ownTables === true;
   }
 
+  /** The state built so far. With ownTables, its page tables keep changing as events are applied. */
   finish(): WalkState {
-    this.s.counts = this.counts;
-    return this.s;
+    this.s.counts = { ...this.counts };
+    return { ...this.s };
   }
 
   private tables(): PageTables {

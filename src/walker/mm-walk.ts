@@ -10,7 +10,7 @@
  * the kernel's printk order: the call first, then the entries it changed.
  */
 import type { Addr, CallbackName, EntryKind, KernelVersion, WalkEvent } from '../events/walk-event.js';
-import { Action, Entry, NO_ACTION } from '../events/walk-event.js';
+import { Action, Entry, NO_ACTION, RetWhy } from '../events/walk-event.js';
 import type { Geometry } from '../mm/geometry.js';
 import type { PageTables } from '../mm/page-tables.js';
 import type { Vma } from '../mm/vmas.js';
@@ -66,6 +66,8 @@ export class MmWalk {
   noVma = false;
   /** walk->action, one field shared by every level. */
   action: number = Action.SUBTREE;
+  /** Why the entry point refused the walk (RetWhy), for the ret event. Not in the kernel. */
+  why: number = RetWhy.WALK;
 
   // Results of the last callback decision.
   cbAction: number = NO_ACTION;

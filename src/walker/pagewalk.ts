@@ -8,7 +8,7 @@
  * contract. Events are emitted where an instrumented kernel would printk.
  */
 import type { Addr, EntryCallbackName, EntryKind, LevelIndex, WalkApi } from '../events/walk-event.js';
-import { Action, Entry, LEVELS, NO_ENTRY } from '../events/walk-event.js';
+import { Action, Entry, LEVELS, NO_ENTRY, RetWhy } from '../events/walk-event.js';
 import { levelAddrEnd, realDepth, slotIndex } from '../mm/geometry.js';
 import { hugeSlotLevel } from '../mm/state-items.js';
 import type { Vma } from '../mm/vmas.js';
@@ -356,7 +356,7 @@ function walkPageRangeVma(w: MmWalk, start: Addr, end: Addr): number {
   const hugetlb = isHugetlb(vma);
   let err = 0;
   // 6.13+: hugetlb PTE installation is not supported.
-  if (w.kernel >= K613 && ops.install_pte && hugetlb) return EINVAL;
+  if (w.kernel >= K613 && ops.install_pte && hugetlb) return refuse(w, RetWhy.HUGETLB_INSTALL);
   if (ops.pre_vma) {
     err = callRange(w, 'pre_vma', ops.pre_vma, start, end);
     if (err) return err;
@@ -385,9 +385,15 @@ function opsInvalid(w: MmWalk): boolean {
   return w.kernel >= K613 && w.ops.install_pte !== undefined;
 }
 
+/** Return -EINVAL, noting why (for the ret event; not in the kernel). */
+function refuse(w: MmWalk, why: number): number {
+  w.why = why;
+  return EINVAL;
+}
+
 // mm/pagewalk.c: walk_page_range_mm() (6.13; walk_page_range_mm_unsafe() in 7.0), the body of walk_page_range().
 function walkPageRangeMm(w: MmWalk, start: Addr, end: Addr): number {
-  if (start >= end) return EINVAL;
+  if (start >= end) return refuse(w, RetWhy.RANGE);
   let vma = findVma(w.vmas, start);
   let next = start;
   let err = 0;
@@ -423,39 +429,40 @@ export function walkApi(w: MmWalk, api: WalkApi, start: Addr, end: Addr): number
   w.action = Action.SUBTREE; // a new struct mm_walk
   w.vma = null;
   w.noVma = false;
+  w.why = RetWhy.WALK;
   const ret = dispatch(w, api, start, end);
-  w.emit({ type: 'ret', value: ret });
+  w.emit({ type: 'ret', value: ret, why: ret === EINVAL ? w.why : RetWhy.WALK });
   return ret;
 }
 
 function dispatch(w: MmWalk, api: WalkApi, start: Addr, end: Addr): number {
   switch (api) {
     case 'walk_page_range':
-      if (opsInvalid(w)) return EINVAL;
+      if (opsInvalid(w)) return refuse(w, RetWhy.OPS);
       return walkPageRangeMm(w, start, end);
     case 'walk_page_range_mm':
       return walkPageRangeMm(w, start, end);
     case 'walk_page_vma': {
       // The VMA that contains start (the scenario loader checked there is one).
       const vma = vmaContaining(w.vmas, start)!;
-      if (opsInvalid(w)) return EINVAL;
+      if (opsInvalid(w)) return refuse(w, RetWhy.OPS);
       enterVma(w, vma);
       return walkPageRangeVma(w, vma.start, vma.end);
     }
     case 'walk_page_range_vma': {
       const vma = findVma(w.vmas, start)!;
       // 7.0 checks the ops first; 6.13 last. Every check fails with -EINVAL, so only the order of the code differs.
-      if (w.kernel >= K70 && opsInvalid(w)) return EINVAL;
-      if (start >= end) return EINVAL;
-      if (start < vma.start || end > vma.end) return EINVAL;
-      if (opsInvalid(w)) return EINVAL;
+      if (w.kernel >= K70 && opsInvalid(w)) return refuse(w, RetWhy.OPS);
+      if (start >= end) return refuse(w, RetWhy.RANGE);
+      if (start < vma.start || end > vma.end) return refuse(w, RetWhy.OUTSIDE_VMA);
+      if (opsInvalid(w)) return refuse(w, RetWhy.OPS);
       enterVma(w, vma);
       return walkPageRangeVma(w, start, end);
     }
     case 'walk_page_range_novma': {
       // 6.12 and 6.13; 7.0 has walk_page_range_debug() for a user mm, with the same checks and walk.
-      if (start >= end) return EINVAL;
-      if (opsInvalid(w)) return EINVAL;
+      if (start >= end) return refuse(w, RetWhy.RANGE);
+      if (opsInvalid(w)) return refuse(w, RetWhy.OPS);
       w.noVma = true;
       const err = walkPgdRange(w, start, end);
       w.noVma = false;

@@ -1,13 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/** walkback trace SCENARIO: the kernel-style callback trace, and nothing else, on stdout. */
+/** walkback trace SCENARIO|REC: the kernel-style callback trace, and nothing else, on stdout. */
+import { Recording } from '../../replay/open-recording.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { formatTraceLine } from '../../views/trace/format-trace-line.js';
 import { runScenario } from '../../walker/run.js';
+import { looksLikeRecording } from '../inputs.js';
 import { LineWriter } from '../output.js';
 
 export function traceCommand(file: string): void {
-  const scenario = loadScenario(file);
   const out = new LineWriter();
+  if (looksLikeRecording(file)) {
+    const recording = Recording.open(file);
+    try {
+      for (const event of recording.events()) {
+        const line = formatTraceLine(event);
+        if (line !== null) out.line(line);
+      }
+      out.flush();
+      if (recording.status() === 'incomplete')
+        process.stderr.write(`walkback: ${file} is incomplete: the trace ends where the recording does\n`);
+    } finally {
+      recording.close();
+    }
+    return;
+  }
+  const scenario = loadScenario(file);
   const result = runScenario(scenario, (event) => {
     const line = formatTraceLine(event);
     if (line !== null) out.line(line);

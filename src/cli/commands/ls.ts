@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/** walkback ls [DIR]: the recordings in a directory, with status, events, size and return value. */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Recording, RecordingError } from '../../replay/open-recording.js';
+import { UsageError } from '../errors.js';
+import { looksLikeRecording } from '../inputs.js';
+import { formatBytes } from './record.js';
+
+export interface LsRow {
+  file: string;
+  scenario: string;
+  status: string;
+  events: number | null;
+  size: number;
+  ret: number | null;
+  created: string;
+}
+
+export function listRecordings(dir: string): LsRow[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`${dir}: ${code === 'ENOENT' ? 'no such directory (walkback record writes to recordings/)' : code === 'ENOTDIR' ? 'is not a directory' : `cannot be read (${code})`}`);
+  }
+  const rows: LsRow[] = [];
+  for (const name of names.sort()) {
+    const file = join(dir, name);
+    if (name.endsWith('-wal') || name.endsWith('-shm') || !statSync(file).isFile() || !looksLikeRecording(file)) continue;
+    const size = statSync(file).size;
+    try {
+      const recording = Recording.open(file);
+      try {
+        const meta = recording.meta();
+        rows.push({
+          file,
+          scenario: meta.scenarioName,
+          status: recording.status(),
+          events: recording.length,
+          size,
+          ret: meta.clientRet ?? meta.ret,
+          created: meta.createdAt,
+        });
+      } finally {
+        recording.close();
+      }
+    } catch (error) {
+      const why = error instanceof RecordingError ? error.message.slice(file.length + 2) : String(error);
+      rows.push({ file, scenario: '', status: `unreadable: ${why}`, events: null, size, ret: null, created: '' });
+    }
+  }
+  return rows;
+}
+
+export function lsCommand(dir: string | undefined, flags: { json?: boolean }): void {
+  const rows = listRecordings(dir ?? 'recordings');
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+    return;
+  }
+  if (rows.length === 0) {
+    process.stdout.write(`no recordings in ${dir ?? 'recordings'} (walkback record SCENARIO writes one)\n`);
+    return;
+  }
+  const table = [
+    ['FILE', 'SCENARIO', 'STATUS', 'EVENTS', 'SIZE', 'RET', 'CREATED'],
+    ...rows.map((r) => [r.file, r.scenario, r.status, r.events === null ? '' : r.events.toLocaleString('en-US'), formatBytes(r.size), r.ret === null ? '' : String(r.ret), r.created]),
+  ];
+  process.stdout.write(alignColumns(table));
+}
+
+export function alignColumns(table: string[][]): string {
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length)));
+  return table.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+}

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/** walkback show REC [--at N] [--json]: the state at one event, with the abort summary. */
+import { abortSummary } from '../../replay/abort-summary.js';
+import { formatShow, showJson } from '../../views/show/show.js';
+import type { ShowInput } from '../../views/show/show.js';
+import { UsageError } from '../errors.js';
+import { openReplay, parseEventNumber } from '../inputs.js';
+
+export function showCommand(file: string, flags: { at?: string; json?: boolean }): void {
+  const { recording, replay } = openReplay(file);
+  try {
+    if (replay.length === 0) throw new UsageError(`${file}: the recording holds no events yet`);
+    const at = flags.at === undefined ? replay.length - 1 : parseEventNumber(flags.at, replay.length);
+    const input: ShowInput = {
+      file,
+      meta: recording.meta(),
+      status: recording.status(),
+      length: replay.length,
+      at,
+      event: at >= 0 ? replay.event(at) : null,
+      state: replay.stateAt(at),
+      summary: abortSummary(replay, Math.max(at, 0)),
+    };
+    process.stdout.write(flags.json ? JSON.stringify(showJson(input), null, 2) + '\n' : formatShow(input));
+  } finally {
+    recording.close();
+  }
+}

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/** What the commands take: a scenario or a recording, an event number. */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { RecordingLog } from '../replay/event-log.js';
+import { Recording } from '../replay/open-recording.js';
+import { Replay } from '../replay/replay.js';
+import { UsageError } from './errors.js';
+
+/** Whether a file starts like a SQLite database (a recording) rather than a scenario. */
+export function looksLikeRecording(file: string): boolean {
+  let fd: number | null = null;
+  try {
+    fd = openSync(file, 'r');
+    const header = Buffer.alloc(16);
+    const n = readSync(fd, header, 0, 16, 0);
+    return n === 16 && header.toString('latin1') === 'SQLite format 3\0';
+  } catch {
+    return false;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+export interface OpenedReplay {
+  readonly recording: Recording;
+  readonly replay: Replay;
+}
+
+export function openReplay(file: string): OpenedReplay {
+  const recording = Recording.open(file);
+  return { recording, replay: new Replay(new RecordingLog(recording)) };
+}
+
+/**
+ * An event number as users write it: N (from 0), -N (from the end: -1 is the
+ * last event), `start` (-1: before the first) or `end`.
+ */
+export function parseEventNumber(text: string, length: number, option = '--at'): number {
+  const last = length - 1;
+  const t = text.trim().toLowerCase();
+  let n: number;
+  if (t === 'end' || t === 'last') n = last;
+  else if (t === 'start' || t === 'begin') n = -1;
+  else if (/^-?\d+$/.test(t)) n = Number(t) < 0 ? length + Number(t) : Number(t);
+  else throw new UsageError(`${option} ${text}: not an event number; give N (0 to ${last}), -N from the end, start or end`);
+  if (n < -1 || n > last) throw new UsageError(`${option} ${text}: the recording has events 0 to ${last}`);
+  return n;
+}

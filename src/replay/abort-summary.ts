@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * What a run did and left behind, at any event: the range it was asked to
+ * walk, how far it got, the tables it allocated (and which of them are still
+ * empty), the PTEs it installed, what it split and zapped, where and why it
+ * stopped, and the part of the range it never reached. Built from the notable
+ * index and the state at that event, so it costs the same on a run of any length.
+ */
+import { rowMembers } from '../events/notable.js';
+import type { Addr, LevelName, WalkApi, WalkEvent } from '../events/walk-event.js';
+import { CALLBACKS, ENTRY_NAMES, EVENT_TYPES, LEVELS, RetWhy } from '../events/walk-event.js';
+import { alignDown, hex, ownerLevel } from '../mm/geometry.js';
+import { formatTraceLine } from '../views/trace/format-trace-line.js';
+import type { Replay } from './replay.js';
+import type { WalkState } from './walk-state.js';
+
+export interface WalkSummary {
+  readonly seq: number;
+  readonly api: WalkApi;
+  readonly start: Addr;
+  readonly end: Addr;
+  /** What it returned, or null if it has not (yet). */
+  readonly ret: number | null;
+}
+
+export interface AllocatedTable {
+  readonly seq: number;
+  /** The level of the table allocated. */
+  readonly level: LevelName;
+  /** The walker's address at the allocation. */
+  readonly addr: Addr;
+  /** The span the table covers. */
+  readonly start: Addr;
+  readonly end: Addr;
+  /** Whether every entry of the table is none at this event. */
+  readonly empty: boolean;
+}
+
+export interface Installed {
+  readonly start: Addr;
+  readonly end: Addr;
+  readonly count: number;
+  /** What was written: guard or present. */
+  readonly entry: string;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+}
+
+export interface Stop {
+  readonly seq: number;
+  /** The trace line of the event where it stopped (or the event that made it stop). */
+  readonly line: string;
+  readonly reason: string;
+}
+
+export interface AbortSummary {
+  /** The event the summary is taken at. */
+  readonly at: number;
+  readonly outcome: 'completed' | 'aborted' | 'oops' | 'livelock' | 'in progress' | 'not started';
+  readonly walks: readonly WalkSummary[];
+  /** The last walk's return value. */
+  readonly ret: number | null;
+  /** The client's return value (guard-install), if any. */
+  readonly clientRet: number | null;
+  /** How far the last walk got: the end of the last range it finished or entered. */
+  readonly reached: Addr | null;
+  /** The part of the last walk's range it never reached, when it stopped early. */
+  readonly unreached: readonly [Addr, Addr] | null;
+  readonly allocated: readonly AllocatedTable[];
+  readonly installed: readonly Installed[];
+  readonly splits: readonly { readonly seq: number; readonly level: LevelName; readonly addr: Addr; readonly result: string }[];
+  readonly zaps: readonly { readonly seq: number; readonly start: Addr; readonly end: Addr }[];
+  readonly stop: Stop | null;
+}
+
+const KIND = (t: (typeof EVENT_TYPES)[number]): number => EVENT_TYPES.indexOf(t);
+
+export function abortSummary(replay: Replay, at: number = replay.length - 1): AbortSummary {
+  const state = replay.stateAt(at);
+  const upto = at + 1;
+  const rows = (types: (typeof EVENT_TYPES)[number][]) => replay.notable(types, 0, upto);
+
+  const walks: WalkSummary[] = [];
+  const walkRows = rows(['walk', 'ret']);
+  for (const row of walkRows) {
+    if (row.kind === KIND('walk')) {
+      const e = replay.event(row.seq);
+      if (e.type === 'walk') walks.push({ seq: row.seq, api: e.api, start: e.start, end: e.end, ret: null });
+    } else if (walks.length) {
+      const last = walks[walks.length - 1]!;
+      walks[walks.length - 1] = { ...last, ret: row.value };
+    }
+  }
+
+  const g = state.geometry;
+  const allocated: AllocatedTable[] = rows(['alloc']).map((row) => {
+    const level = row.level ?? 0;
+    const span = g.tableSpan[level]!;
+    const start = alignDown(row.addr!, span);
+    const table = state.tables.table(level as 1 | 2 | 3 | 4, row.addr!);
+    return {
+      seq: row.seq,
+      level: LEVELS[level]!,
+      addr: row.addr!,
+      start,
+      end: start + span,
+      empty: table === undefined || table.every((v) => v === 0),
+    };
+  });
+
+  const installed: Installed[] = [];
+  for (const row of rows(['set_pte'])) {
+    for (const [seq, addr] of rowMembers(row)) {
+      if (seq > at || addr === null) continue;
+      const entry = ENTRY_NAMES[row.value ?? 0] ?? '?';
+      const last = installed[installed.length - 1];
+      if (last && last.end === addr && last.entry === entry) installed[installed.length - 1] = { ...last, end: addr + g.pageSize, count: last.count + 1, lastSeq: seq };
+      else installed.push({ start: addr, end: addr + g.pageSize, count: 1, entry, firstSeq: seq, lastSeq: seq });
+    }
+  }
+
+  const splits = rows(['split_pmd', 'split_pud']).map((row) => ({
+    seq: row.seq,
+    level: (row.kind === KIND('split_pmd') ? 'pmd' : 'pud') as LevelName,
+    addr: row.addr!,
+    result: row.value === 1 ? 'a table of present PTEs' : 'none (cleared)',
+  }));
+  const zaps = rows(['zap']).map((row) => ({ seq: row.seq, start: row.addr!, end: row.next! }));
+
+  const lastWalk = walks[walks.length - 1] ?? null;
+  const outcome: AbortSummary['outcome'] =
+    state.phase === 'oops'
+      ? 'oops'
+      : state.phase === 'livelock'
+        ? 'livelock'
+        : state.phase === 'setup'
+          ? 'not started'
+          : state.phase === 'walking' || (state.phase === 'returned' && isClientRun(replay) && state.clientRet === null)
+            ? 'in progress'
+            : (state.clientRet ?? state.ret) === 0
+              ? 'completed'
+              : 'aborted';
+
+  const stop = findStop(replay, state, at, lastWalk);
+  const reached = state.reached;
+  let unreached: [Addr, Addr] | null = null;
+  if (lastWalk && outcome !== 'completed' && outcome !== 'in progress' && reached !== null && lastWalk.start < lastWalk.end && reached < lastWalk.end)
+    unreached = [Math.max(reached, lastWalk.start), lastWalk.end];
+
+  return {
+    at,
+    outcome,
+    walks,
+    ret: state.ret,
+    clientRet: state.clientRet,
+    reached,
+    unreached,
+    allocated,
+    installed,
+    splits,
+    zaps,
+    stop,
+  };
+}
+
+function isClientRun(replay: Replay): boolean {
+  return replay.notable(['client_ret']).length > 0;
+}
+
+/** Where the last walk stopped and why. */
+function findStop(replay: Replay, state: WalkState, at: number, walk: WalkSummary | null): Stop | null {
+  if (!walk) return null;
+  const line = (e: WalkEvent) => formatTraceLine(e) ?? e.type;
+  // The events that can end a walk, after the walk began.
+  const kinds = ['alloc_fail', 'oops', 'livelock', 'pgd_entry', 'p4d_entry', 'pud_entry', 'pmd_entry', 'pte_entry', 'hugetlb_entry', 'install_pte', 'hole', 'test_walk', 'pre_vma'] as const;
+  const culprit = replay
+    .notable([...kinds], walk.seq, at + 1)
+    .filter((r) => r.kind !== KIND('test_walk') || (r.value ?? 0) < 0)
+    .pop();
+  if (state.phase === 'oops' && culprit) {
+    const e = replay.event(culprit.seq);
+    const cb = e.type === 'oops' ? e.callback : CALLBACKS[0];
+    return { seq: culprit.seq, line: line(e), reason: `the walker would call ${cb} through a NULL pointer: install_pte is set without pte_entry, and the entry at ${hex(e.type === 'oops' ? e.addr : 0)} is not none (the kernel oopses)` };
+  }
+  if (state.phase === 'livelock' && culprit) {
+    const e = replay.event(culprit.seq);
+    return { seq: culprit.seq, line: line(e), reason: 'a callback asks for ACTION_AGAIN every time: the kernel would loop forever; walkback stopped it' };
+  }
+  if (walk.ret === null || walk.ret === 0) return null;
+  const retSeq = replay.find(walk.seq, { kinds: ['ret'] }, 1);
+  if (culprit && (retSeq === null || culprit.seq < retSeq)) {
+    const e = replay.event(culprit.seq);
+    if (e.type === 'alloc_fail') return { seq: e.seq, line: line(e), reason: `allocating a ${e.level} table at ${hex(e.addr)} failed: -ENOMEM; everything allocated and installed before it stays` };
+    const name = e.type === 'hole' ? 'pte_hole' : e.type;
+    const ret = 'ret' in e ? e.ret : walk.ret;
+    if (e.type === 'hole' && e.depth === -1 && state.vma && ret > 0)
+      return { seq: e.seq, line: line(e), reason: `pte_hole returned ${ret} for a VM_PFNMAP VMA` };
+    return { seq: e.seq, line: line(e), reason: `${name} returned ${ret}: ${ret > 0 ? 'a positive value stops the walk and is returned' : 'an error aborts the walk and is returned'}` };
+  }
+  // No callback failed: the entry point refused the walk.
+  const retEvent = retSeq !== null ? replay.event(retSeq) : replay.event(at);
+  const why = retEvent.type === 'ret' ? WHY_TEXT[retEvent.why] : undefined;
+  return { seq: retEvent.seq, line: line(retEvent), reason: why ? why(walk) : `the walk returned ${walk.ret}` };
+}
+
+const WHY_TEXT: Record<number, (walk: WalkSummary) => string> = {
+  [RetWhy.OPS]: (w) => `${w.api} refuses install_pte (check_ops_valid()): -EINVAL; madvise uses walk_page_range_mm`,
+  [RetWhy.RANGE]: (w) => `start ${hex(w.start)} is not below end ${hex(w.end)}: -EINVAL`,
+  [RetWhy.HUGETLB_INSTALL]: () => 'install_pte on a hugetlb VMA is not supported: __walk_page_range() returns -EINVAL',
+  [RetWhy.OUTSIDE_VMA]: () => 'walk_page_range_vma(): the range leaves the VMA: -EINVAL',
+};
+
+/** Table levels by owner, for messages. */
+export function tableLevelName(g: WalkState['geometry'], level: number): LevelName {
+  return LEVELS[ownerLevel(g, level as 0 | 1 | 2 | 3 | 4)]!;
+}

@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * Opening a recording for replay: read-only, with SQLite's defensive settings
+ * (no trusted schema: a hostile file's views and triggers cannot call
+ * functions on the user's behalf), and with every object checked to be what
+ * walkback wrote before anything is read. Files that are not recordings,
+ * damaged files and recordings from a newer walkback each get one clear error.
+ */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import Database from 'better-sqlite3';
+import { CodecError, decodeChunk } from '../events/codec.js';
+import type { NotableRow } from '../events/notable.js';
+import type { Addr, LevelIndex, WalkEvent } from '../events/walk-event.js';
+import type { ArchName, Geometry } from '../mm/geometry.js';
+import { ARCHES, geometryOf } from '../mm/geometry.js';
+import type { TableSource } from '../mm/page-tables.js';
+import type { RecordingMeta } from '../recorder/schema.js';
+import { addrFromSql, addrToSql, APPLICATION_ID, EXPECTED_OBJECTS, SCHEMA_VERSION } from '../recorder/schema.js';
+import type { StateContext } from './state-context.js';
+
+/** A file that cannot be replayed: not a recording, damaged, or too new. */
+export class RecordingError extends Error {
+  override readonly name = 'RecordingError';
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+  }
+}
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+/** The status a reader sees: a file whose writer is gone without finishing is incomplete. */
+export type ReadStatus = 'recording' | 'complete' | 'aborted' | 'incomplete';
+
+interface ChunkRef {
+  readonly first: number;
+  readonly count: number;
+}
+
+/** One table's versions: checkpoint seqs, ascending. */
+type Versions = number[];
+
+/** A recording opened for reading. */
+export class Recording {
+  readonly file: string;
+  readonly geometry: Geometry;
+  readonly pageSize: number;
+  private readonly db: Database.Database;
+  private chunks: ChunkRef[] = [];
+  private checkpointSeqs: number[] = [];
+  /** Per level: table base -> versions. */
+  private versions: Map<Addr, Versions>[] = [];
+  private versionCount = 0;
+  private readonly chunkCache = new Map<number, WalkEvent[]>();
+  private readonly blobCache = new Map<string, Uint8Array>();
+  private readonly statements;
+  private metaCache: RecordingMeta | null = null;
+
+  private constructor(file: string, db: Database.Database) {
+    this.file = file;
+    this.db = db;
+    this.statements = {
+      chunk: db.prepare('SELECT data FROM chunks WHERE first_seq = ?').pluck(),
+      checkpoint: db.prepare('SELECT context FROM checkpoints WHERE seq = ?').pluck(),
+      version: db.prepare('SELECT data FROM table_versions WHERE level = ? AND base = ? AND seq = ?').pluck(),
+    };
+    const meta = this.meta();
+    if (!(ARCHES as readonly string[]).includes(meta.arch)) throw new RecordingError(file, `records an unknown architecture '${meta.arch}'`);
+    this.geometry = geometryOf(meta.arch as ArchName);
+    this.pageSize = meta.pageSize;
+    this.refresh();
+  }
+
+  /** Open a recording read-only. Throws RecordingError for anything that is not a readable recording. */
+  static open(file: string): Recording {
+    checkFile(file);
+    let db: Database.Database;
+    try {
+      db = new Database(file, { readonly: true, fileMustExist: true });
+    } catch (error) {
+      throw new RecordingError(file, `cannot be opened: ${(error as Error).message}`);
+    }
+    try {
+      db.pragma('trusted_schema = OFF');
+      checkSchema(file, db);
+      return new Recording(file, db);
+    } catch (error) {
+      db.close();
+      throw asRecordingError(file, error);
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Re-read what the writer has committed since (for a recording still being written). Returns the length. */
+  refresh(): number {
+    try {
+      this.metaCache = null;
+      this.chunks = (this.db.prepare('SELECT first_seq AS first, count FROM chunks ORDER BY first_seq').all() as ChunkRef[]);
+      let expected = 0;
+      for (const chunk of this.chunks) {
+        if (chunk.first !== expected) throw new RecordingError(this.file, `is damaged: events ${expected} to ${chunk.first - 1} are missing`);
+        expected += chunk.count;
+      }
+      this.checkpointSeqs = (this.db.prepare('SELECT seq FROM checkpoints ORDER BY seq').pluck().all() as number[]).filter((s) => s <= expected);
+      if (this.checkpointSeqs[0] !== 0) throw new RecordingError(this.file, 'is damaged: its first checkpoint is missing');
+      const versions: Map<Addr, Versions>[] = [0, 1, 2, 3, 4].map(() => new Map());
+      let count = 0;
+      for (const row of this.db.prepare('SELECT level, base, seq FROM table_versions ORDER BY seq').iterate() as Iterable<{
+        level: number;
+        base: number;
+        seq: number;
+      }>) {
+        if (row.seq > expected) continue;
+        const map = versions[row.level];
+        if (!map) throw new RecordingError(this.file, `is damaged: a table of level ${row.level}`);
+        let list = map.get(row.base);
+        if (!list) map.set(row.base, (list = []));
+        list.push(row.seq);
+        count++;
+      }
+      this.versions = versions;
+      this.versionCount = count;
+      return this.length;
+    } catch (error) {
+      throw asRecordingError(this.file, error);
+    }
+  }
+
+  /** Committed events. */
+  get length(): number {
+    const last = this.chunks[this.chunks.length - 1];
+    return last ? last.first + last.count : 0;
+  }
+
+  /** Page-table versions stored (for size reports). */
+  get tableVersionCount(): number {
+    return this.versionCount;
+  }
+
+  meta(): RecordingMeta {
+    if (this.metaCache) return this.metaCache;
+    try {
+      const rows = this.db.prepare('SELECT key, value FROM meta').all() as { key: string; value: unknown }[];
+      const m = new Map(rows.map((r) => [r.key, r.value]));
+      const str = (k: string): string => (m.get(k) === null || m.get(k) === undefined ? '' : String(m.get(k)));
+      const num = (k: string): number | null => (m.get(k) === null || m.get(k) === undefined ? null : Number(m.get(k)));
+      if (!m.has('arch') || !m.has('page_size')) throw new RecordingError(this.file, 'is damaged: its metadata is incomplete');
+      this.metaCache = {
+        schemaVersion: num('schema_version') ?? 0,
+        walkbackVersion: str('walkback_version'),
+        createdAt: str('created_at'),
+        finishedAt: m.get('finished_at') ? str('finished_at') : null,
+        scenarioName: str('scenario_name'),
+        scenarioFile: str('scenario_file'),
+        scenarioSource: str('scenario_source'),
+        arch: str('arch'),
+        kernel: str('kernel'),
+        pageSize: num('page_size') ?? 4096,
+        chunkEvents: num('chunk_events') ?? 4096,
+        status: str('status') as RecordingMeta['status'],
+        end: m.get('end') ? str('end') : null,
+        ret: num('ret'),
+        clientRet: num('client_ret'),
+        eventCount: num('event_count') ?? 0,
+        writerPid: num('writer_pid'),
+        writerHost: m.get('writer_host') ? str('writer_host') : null,
+        error: m.get('error') ? str('error') : null,
+      };
+      return this.metaCache;
+    } catch (error) {
+      throw asRecordingError(this.file, error);
+    }
+  }
+
+  /** The status as a reader should see it: a writer that died leaves an incomplete recording. */
+  status(): ReadStatus {
+    const meta = this.meta();
+    if (meta.status !== 'recording') return meta.status;
+    return writerAlive(meta) ? 'recording' : 'incomplete';
+  }
+
+  /** The (scenario) metadata value stored under `key`. */
+  metaValue(key: string): unknown {
+    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as unknown) ?? null;
+  }
+
+  /** The events of the chunk holding `seq`, and the chunk's first seq. */
+  chunkAt(seq: number): { first: number; events: WalkEvent[] } {
+    const chunk = this.findChunk(seq);
+    let events = this.chunkCache.get(chunk.first);
+    if (!events) {
+      try {
+        const data = this.statements.chunk.get(chunk.first) as Buffer | undefined;
+        if (!data) throw new RecordingError(this.file, `is damaged: the events from ${chunk.first} are missing`);
+        events = decodeChunk(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), chunk.first, this.pageSize);
+      } catch (error) {
+        throw asRecordingError(this.file, error);
+      }
+      if (events.length !== chunk.count) throw new RecordingError(this.file, `is damaged: the chunk at event ${chunk.first} holds ${events.length} events, not ${chunk.count}`);
+      if (this.chunkCache.size >= 64) this.chunkCache.delete(this.chunkCache.keys().next().value!);
+      this.chunkCache.set(chunk.first, events);
+    }
+    return { first: chunk.first, events };
+  }
+
+  private findChunk(seq: number): ChunkRef {
+    const chunks = this.chunks;
+    let lo = 0;
+    let hi = chunks.length - 1;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (chunks[mid]!.first <= seq) lo = mid;
+      else hi = mid - 1;
+    }
+    const chunk = chunks[lo];
+    if (!chunk || seq < chunk.first || seq >= chunk.first + chunk.count) throw new RangeError(`no event ${seq} (the recording holds 0 to ${this.length - 1})`);
+    return chunk;
+  }
+
+  event(seq: number): WalkEvent {
+    const { first, events } = this.chunkAt(seq);
+    return events[seq - first]!;
+  }
+
+  /** Events [from, to), in order. */
+  *events(from = 0, to = this.length): Generator<WalkEvent> {
+    let seq = Math.max(0, from);
+    const end = Math.min(to, this.length);
+    while (seq < end) {
+      const { first, events } = this.chunkAt(seq);
+      const stop = Math.min(end, first + events.length);
+      for (; seq < stop; seq++) yield events[seq - first]!;
+    }
+  }
+
+  /** The latest checkpoint at or before `seq` (the state before event `seq`). */
+  checkpointAtOrBefore(seq: number): { seq: number; context: StateContext } {
+    const seqs = this.checkpointSeqs;
+    let lo = 0;
+    let hi = seqs.length - 1;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (seqs[mid]! <= seq) lo = mid;
+      else hi = mid - 1;
+    }
+    const at = seqs[lo]!;
+    try {
+      const text = this.statements.checkpoint.get(at) as string;
+      return { seq: at, context: JSON.parse(text) as StateContext };
+    } catch (error) {
+      throw asRecordingError(this.file, error);
+    }
+  }
+
+  /** The page tables as they were at checkpoint `seq`, read on demand. */
+  tablesAt(seq: number): TableSource {
+    return {
+      tableAt: (level, base) => this.tableVersion(level, base, seq),
+      forEachTable: (level, fn) => {
+        const map = this.versions[level];
+        if (level === 0 && !map?.has(0)) fn(0, this.tableVersion(0, 0, seq)!);
+        if (!map) return;
+        for (const [base, list] of map) {
+          if (list[0]! > seq) continue;
+          fn(base, this.tableVersion(level, base, seq)!);
+        }
+      },
+    };
+  }
+
+  /** The seq of the version of a table in force at checkpoint `seq`, or -1 (for diffs: equal versions are equal tables). */
+  versionAt(level: LevelIndex, base: Addr, seq: number): number {
+    const list = this.versions[level]?.get(base);
+    if (!list) return -1;
+    let lo = 0;
+    let hi = list.length - 1;
+    if (list[0]! > seq) return -1;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (list[mid]! <= seq) lo = mid;
+      else hi = mid - 1;
+    }
+    return list[lo]!;
+  }
+
+  private tableVersion(level: LevelIndex, base: Addr, seq: number): Uint8Array | undefined {
+    const at = this.versionAt(level, base, seq);
+    if (at === -1) return level === 0 && base === 0 ? new Uint8Array(this.geometry.ptrs[0]!) : undefined;
+    const key = `${level}:${base}:${at}`;
+    let table = this.blobCache.get(key);
+    if (!table) {
+      try {
+        const data = this.statements.version.get(level, base, at) as Buffer;
+        table = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+      } catch (error) {
+        throw asRecordingError(this.file, error);
+      }
+      if (this.blobCache.size >= 4096) this.blobCache.delete(this.blobCache.keys().next().value!);
+      this.blobCache.set(key, table);
+    }
+    return table;
+  }
+
+  /** Run a read-only SQL query (walkback sql). */
+  query(sql: string): { columns: string[]; rows: unknown[][] } {
+    const statement = this.db.prepare(sql);
+    if (!statement.reader) throw new RecordingError(this.file, 'walkback sql runs queries that read (SELECT, WITH, PRAGMA); the recording is opened read-only');
+    statement.raw(true);
+    return { columns: statement.columns().map((c) => c.name), rows: statement.all() as unknown[][] };
+  }
+
+  /** The database, for read-only helpers (the SQL front end registers its virtual tables here). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  /** Notable rows of the given kinds whose (first) seq lies in [from, to), and with `near`, whose address lies in it. */
+  notableRows(kinds: readonly number[], from: number, to: number, near?: readonly [Addr, Addr]): NotableRow[] {
+    const placeholders = kinds.map(() => '?').join(',');
+    // Addresses are stored signed: a window that crosses 2^63 cannot be one comparison, so it is filtered here instead.
+    const sqlNear = near && (near[1] <= 2 ** 63 || near[0] >= 2 ** 63) && near[0] < near[1];
+    const rows = this.db
+      .prepare(
+        `SELECT seq, kind, level, addr, next, depth, value, count, seq_step AS seqStep, addr_step AS addrStep FROM notable
+          WHERE kind IN (${placeholders}) AND seq >= ? AND seq < ?${sqlNear ? ' AND addr >= ? AND addr < ?' : ''} ORDER BY seq`,
+      )
+      .safeIntegers(true)
+      .all(...kinds, from, to, ...(sqlNear ? [addrToSql(near[0]), near[1] >= 2 ** 64 ? 2n ** 63n - 1n : addrToSql(near[1])] : [])) as RawNotable[];
+    const out = rows.map(fromRaw);
+    return near && !sqlNear ? out.filter((r) => r.addr !== null && r.addr >= near[0] && r.addr < near[1]) : out;
+  }
+
+}
+
+type RawNotable = { [K in keyof NotableRow]: bigint | null };
+
+function fromRaw(r: RawNotable): NotableRow {
+  const n = (v: bigint | null): number | null => (v === null ? null : Number(v));
+  return {
+    seq: Number(r.seq),
+    kind: Number(r.kind),
+    level: n(r.level),
+    addr: r.addr === null ? null : addrFromSql(r.addr),
+    next: r.next === null ? null : addrFromSql(r.next),
+    depth: n(r.depth),
+    value: n(r.value),
+    count: Number(r.count),
+    seqStep: Number(r.seqStep),
+    addrStep: Number(r.addrStep),
+  };
+}
+
+function writerAlive(meta: RecordingMeta): boolean {
+  if (meta.writerPid === null || meta.writerHost !== hostname()) return false;
+  try {
+    process.kill(meta.writerPid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function checkFile(file: string): void {
+  let size: number;
+  try {
+    const stat = statSync(file);
+    if (stat.isDirectory()) throw new RecordingError(file, 'is a directory, not a recording (walkback ls lists the recordings in a directory)');
+    size = stat.size;
+  } catch (error) {
+    if (error instanceof RecordingError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new RecordingError(file, code === 'ENOENT' ? 'no such file; walkback record writes recordings (walkback ls lists them)' : `cannot be read (${code})`);
+  }
+  if (size === 0) throw new RecordingError(file, 'is empty, not a recording');
+  const header = Buffer.alloc(16);
+  let fd: number | null = null;
+  try {
+    fd = openSync(file, 'r');
+    readSync(fd, header, 0, 16, 0);
+  } catch (error) {
+    throw new RecordingError(file, `cannot be read (${(error as NodeJS.ErrnoException).code})`);
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+  if (header.toString('latin1') !== SQLITE_MAGIC)
+    throw new RecordingError(file, 'is not a walkback recording (not a SQLite file); scenario files go to walkback trace or record');
+  if (size < 512) throw new RecordingError(file, 'is damaged: it is shorter than one SQLite page (truncated?)');
+}
+
+function checkSchema(file: string, db: Database.Database): void {
+  const appId = db.pragma('application_id', { simple: true }) as number;
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (appId !== APPLICATION_ID) throw new RecordingError(file, 'is a SQLite database, but not a walkback recording');
+  if (version > SCHEMA_VERSION)
+    throw new RecordingError(file, `was written by a newer walkback (recording schema ${version}; this walkback reads up to ${SCHEMA_VERSION}): upgrade walkback to replay it`);
+  if (version < 1) throw new RecordingError(file, `has recording schema ${version}, older than any this walkback can read`);
+  const objects = new Map(
+    (db.prepare("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')").all() as { name: string; type: string }[]).map((o) => [
+      o.name,
+      o.type,
+    ]),
+  );
+  for (const [name, type] of Object.entries(EXPECTED_OBJECTS)) {
+    const found = objects.get(name);
+    if (found !== type) throw new RecordingError(file, `is damaged or not walkback's: ${name} ${found ? `is a ${found}, not a ${type}` : 'is missing'}`);
+  }
+  const triggers = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").pluck().get() as number;
+  if (triggers > 0) throw new RecordingError(file, 'has triggers, which walkback never writes: it is not a walkback recording, or it was tampered with');
+}
+
+/** Any failure while reading becomes a RecordingError with words a user can act on. */
+export function asRecordingError(file: string, error: unknown): RecordingError {
+  if (error instanceof RecordingError) return error;
+  if (error instanceof RangeError) return new RecordingError(file, error.message);
+  if (error instanceof CodecError) return new RecordingError(file, `is damaged: ${error.message}`);
+  const code = (error as { code?: string }).code ?? '';
+  const message = (error as Error).message ?? String(error);
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || /malformed|not a database/i.test(message))
+    return new RecordingError(file, `is damaged (truncated or corrupted): ${message}`);
+  if (code === 'SQLITE_BUSY') return new RecordingError(file, 'is busy: another process holds it locked; try again');
+  if (code === 'SQLITE_CANTOPEN') return new RecordingError(file, `cannot be opened: ${message}`);
+  return new RecordingError(file, `cannot be read: ${message}`);
+}

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * The difference between the page tables of two states: entries added
+ * (none -> something), removed (something -> none) and changed, per level,
+ * coalesced into runs of neighbouring entries that changed the same way.
+ */
+import type { Addr, LevelIndex, LevelName } from '../events/walk-event.js';
+import { Entry, LEVELS } from '../events/walk-event.js';
+import { canonicalAddr, ownerLevel } from '../mm/geometry.js';
+import type { WalkState } from './walk-state.js';
+
+export interface EntryRun {
+  /** The level whose entries these are (the level of the table holding them). */
+  readonly level: LevelName;
+  readonly start: Addr;
+  readonly end: Addr;
+  /** EntryKind before and after. */
+  readonly from: number;
+  readonly to: number;
+  /** Entries in the run. */
+  readonly count: number;
+}
+
+export interface StateDiff {
+  readonly added: readonly EntryRun[];
+  readonly removed: readonly EntryRun[];
+  readonly changed: readonly EntryRun[];
+  /** Entries that differ, in all. */
+  readonly entries: number;
+}
+
+export function diffStates(a: WalkState, b: WalkState): StateDiff {
+  const g = a.geometry;
+  const runs: EntryRun[] = [];
+  let entries = 0;
+  for (let level = 0; level < 5; level++) {
+    if (!g.real[level]) continue;
+    const t = level as LevelIndex;
+    const bases = new Set<Addr>();
+    a.tables.forEachTable(t, (base) => bases.add(base));
+    b.tables.forEachTable(t, (base) => bases.add(base));
+    const size = g.entrySize[t]!;
+    const name = LEVELS[ownerLevel(g, t)];
+    for (const base of [...bases].sort((x, y) => x - y)) {
+      const ta = a.tables.tableAt(t, base);
+      const tb = b.tables.tableAt(t, base);
+      if (ta === tb) continue;
+      const n = g.ptrs[t]!;
+      for (let i = 0; i < n; i++) {
+        const from = ta ? ta[i]! : Entry.NONE;
+        const to = tb ? tb[i]! : Entry.NONE;
+        if (from === to) continue;
+        entries++;
+        const start = canonicalAddr(g, base + i * size);
+        const last = runs[runs.length - 1];
+        if (last && last.level === name && last.from === from && last.to === to && last.end === start) {
+          runs[runs.length - 1] = { ...last, end: start + size, count: last.count + 1 };
+        } else {
+          runs.push({ level: name, start, end: start + size, from, to, count: 1 });
+        }
+      }
+    }
+  }
+  return {
+    added: runs.filter((r) => r.from === Entry.NONE),
+    removed: runs.filter((r) => r.to === Entry.NONE),
+    changed: runs.filter((r) => r.from !== Entry.NONE && r.to !== Entry.NONE),
+    entries,
+  };
+}

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * The `events` table of `walkback sql`: every event of a recording as a row,
+ * decoded from the chunks on the fly (a SQLite virtual table). Addresses are
+ * hex text, as the trace prints them.
+ */
+import type Database from 'better-sqlite3';
+import { eventLevel, eventRet } from '../../events/fields.js';
+import type { WalkEvent } from '../../events/walk-event.js';
+import { ACTION_NAMES, ENTRY_NAMES } from '../../events/walk-event.js';
+import type { Recording } from '../../replay/open-recording.js';
+
+export const EVENT_COLUMNS = ['seq', 'kind', 'level', 'addr', 'next', 'depth', 'value', 'entry', 'action', 'name'] as const;
+
+const hex = (a: number | null | undefined): string | null => (a === null || a === undefined ? null : '0x' + a.toString(16));
+const entry = (k: number): string => ENTRY_NAMES[k] ?? String(k);
+
+/** One event as a row of the events table. */
+export function eventRow(e: WalkEvent): unknown[] {
+  let addr: number | null = null;
+  let next: number | null = null;
+  let depth: number | null = null;
+  let value: number | null = eventRet(e);
+  let ent: string | null = null;
+  let action: string | null = null;
+  let name: string | null = null;
+  switch (e.type) {
+    case 'vma':
+      addr = e.start;
+      next = e.end;
+      value = e.flags;
+      name = e.hugetlb ? `hugetlb ${e.hugetlb}` : null;
+      break;
+    case 'state':
+      addr = e.at;
+      value = e.count;
+      name = e.kind;
+      break;
+    case 'walk':
+      addr = e.start;
+      next = e.end;
+      name = e.api;
+      break;
+    case 'vma_enter':
+    case 'zap':
+      addr = e.start;
+      next = e.end;
+      break;
+    case 'hole':
+      addr = e.start;
+      next = e.end;
+      depth = e.depth;
+      action = e.action < 0 ? null : ACTION_NAMES[e.action]!;
+      break;
+    case 'test_walk':
+    case 'pre_vma':
+      addr = e.start;
+      next = e.end;
+      action = e.action < 0 ? null : ACTION_NAMES[e.action]!;
+      break;
+    case 'pgd_entry':
+    case 'p4d_entry':
+    case 'pud_entry':
+    case 'pmd_entry':
+    case 'pte_entry':
+    case 'hugetlb_entry':
+      addr = e.start;
+      next = e.end;
+      ent = entry(e.entry);
+      action = e.action < 0 ? null : ACTION_NAMES[e.action]!;
+      break;
+    case 'install_pte':
+      addr = e.start;
+      next = e.end;
+      ent = entry(e.value);
+      action = e.action < 0 ? null : ACTION_NAMES[e.action]!;
+      break;
+    case 'set_pte':
+      addr = e.addr;
+      ent = entry(e.value);
+      break;
+    case 'split_pmd':
+    case 'split_pud':
+      addr = e.addr;
+      ent = entry(e.value);
+      break;
+    case 'clear':
+      addr = e.addr;
+      ent = entry(e.old);
+      break;
+    case 'alloc':
+    case 'alloc_fail':
+    case 'livelock':
+      addr = e.addr;
+      break;
+    case 'pte_map_fail':
+      addr = e.addr;
+      value = e.injected ? 1 : 0;
+      break;
+    case 'oops':
+      addr = e.addr;
+      name = e.callback;
+      break;
+    case 'ret':
+    case 'client_ret':
+    case 'post_vma':
+      break;
+  }
+  return [e.seq, e.type, eventLevel(e), hex(addr), hex(next), depth, value, ent, action, name];
+}
+
+/** Register `events` on a connection to the recording. */
+export function registerEventsTable(db: Database.Database, recording: Recording): void {
+  db.table('events', {
+    columns: [...EVENT_COLUMNS],
+    rows: function* () {
+      for (const e of recording.events()) yield eventRow(e);
+    },
+  });
+}
