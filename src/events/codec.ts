@@ -32,6 +32,13 @@ const TYPE_INDEX: Record<WalkEventType, number> = Object.fromEntries(EVENT_TYPES
 >;
 const LEVEL_INDEX: Record<LevelName, number> = Object.fromEntries(LEVELS.map((l, i) => [l, i])) as Record<LevelName, number>;
 
+// Type numbers as constants: the encoder's switch stays free of keyed lookups.
+const T = TYPE_INDEX;
+const T_PTE = T.pte_entry;
+const T_INSTALL = T.install_pte;
+const T_SET = T.set_pte;
+const T_HOLE = T.hole;
+
 const zig = (v: number): number => (v >= 0 ? v * 2 : -v * 2 - 1);
 const unzig = (z: number): number => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
 
@@ -41,8 +48,10 @@ export class ChunkEncoder {
   private pos = 0;
   private prevAddr = 0;
   private prevEnd = 0;
-  /** Per type: the last tail written ([span, f0, f1, f2]), or undefined. */
-  private tails: (number[] | undefined)[] = [];
+  /** Per type: the last tail written, [span, f0, f1, f2] at type * 4. */
+  private readonly tails = new Float64Array(EVENT_TYPES.length * 4);
+  /** Per type: whether a tail has been written in this chunk. */
+  private readonly hasTail = new Uint8Array(EVENT_TYPES.length);
   private readonly page: number;
   /** Events in the current chunk. */
   count = 0;
@@ -60,7 +69,7 @@ export class ChunkEncoder {
     this.firstSeq = firstSeq;
     this.prevAddr = 0;
     this.prevEnd = 0;
-    this.tails = [];
+    this.hasTail.fill(0);
   }
 
   /** The encoded chunk (a copy). */
@@ -73,29 +82,42 @@ export class ChunkEncoder {
     return this.pos;
   }
 
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
+  private grow(): void {
+    const bigger = new Uint8Array(this.buf.length * 2);
     bigger.set(this.buf.subarray(0, this.pos));
     this.buf = bigger;
   }
 
   private varint(v: number): void {
     const buf = this.buf;
-    while (v >= 128) {
-      const q = Math.floor(v / 128);
-      buf[this.pos++] = v - q * 128 + 128;
-      v = q;
+    let pos = this.pos;
+    if (v < 0x80000000) {
+      // Small values: 32-bit operators are exact here.
+      while (v >= 128) {
+        buf[pos++] = (v & 127) | 128;
+        v >>>= 7;
+      }
+    } else {
+      while (v >= 128) {
+        const q = Math.floor(v / 128);
+        buf[pos++] = v - q * 128 + 128;
+        v = q;
+      }
     }
-    buf[this.pos++] = v;
+    buf[pos++] = v;
+    this.pos = pos;
   }
 
   /**
-   * Append an event. `span` is end - addr for range events (0 otherwise),
-   * `implied` what the next event may take as this one's end.
+   * Append an event: its type, address, span (end - addr for range events,
+   * 0 otherwise), the end the next event may start at, and up to three small fields.
    */
   private put(type: number, addr: Addr, span: number, end: Addr, f0: number, f1: number, f2: number, fields: number): void {
-    this.ensure(48);
+    if (this.pos + 64 > this.buf.length) this.grow();
+    const tails = this.tails;
+    const t = type * 4;
+    const spanUnits = span / UNIT;
+    const same = this.hasTail[type] === 1 && tails[t] === spanUnits && tails[t + 1] === f0 && tails[t + 2] === f1 && tails[t + 3] === f2;
     const headerAt = this.pos++;
     let mode: number;
     if (addr === this.prevAddr) mode = 0;
@@ -110,22 +132,16 @@ export class ChunkEncoder {
         this.varint(addr / UNIT);
       }
     }
-    const last = this.tails[type];
-    const spanUnits = span / UNIT;
-    let same = false;
-    if (last !== undefined && last[0] === spanUnits && last[1] === f0 && last[2] === f1 && last[3] === f2) same = true;
-    else {
+    if (!same) {
       this.varint(zig(spanUnits));
       if (fields > 0) this.varint(zig(f0));
       if (fields > 1) this.varint(zig(f1));
       if (fields > 2) this.varint(zig(f2));
-      if (last === undefined) this.tails[type] = [spanUnits, f0, f1, f2];
-      else {
-        last[0] = spanUnits;
-        last[1] = f0;
-        last[2] = f1;
-        last[3] = f2;
-      }
+      tails[t] = spanUnits;
+      tails[t + 1] = f0;
+      tails[t + 2] = f1;
+      tails[t + 3] = f2;
+      this.hasTail[type] = 1;
     }
     this.buf[headerAt] = type + mode * 32 + (same ? 128 : 0);
     this.prevAddr = addr;
@@ -137,18 +153,19 @@ export class ChunkEncoder {
     const page = this.page;
     switch (e.type) {
       case 'pte_entry':
+        return this.put(T_PTE, e.start, e.end - e.start, e.end, e.entry, e.ret, e.action, 3);
+      case 'install_pte':
+        return this.put(T_INSTALL, e.start, e.end - e.start, e.end, e.value, e.ret, e.action, 3);
+      case 'set_pte':
+        return this.put(T_SET, e.addr, 0, e.addr + page, e.value, 0, 0, 1);
       case 'pmd_entry':
       case 'pud_entry':
       case 'p4d_entry':
       case 'pgd_entry':
       case 'hugetlb_entry':
         return this.put(TYPE_INDEX[e.type], e.start, e.end - e.start, e.end, e.entry, e.ret, e.action, 3);
-      case 'install_pte':
-        return this.put(TYPE_INDEX.install_pte, e.start, e.end - e.start, e.end, e.value, e.ret, e.action, 3);
-      case 'set_pte':
-        return this.put(TYPE_INDEX.set_pte, e.addr, 0, e.addr + page, e.value, 0, 0, 1);
       case 'hole':
-        return this.put(TYPE_INDEX.hole, e.start, e.end - e.start, e.end, e.depth, e.ret, e.action, 3);
+        return this.put(T_HOLE, e.start, e.end - e.start, e.end, e.depth, e.ret, e.action, 3);
       case 'test_walk':
       case 'pre_vma':
         return this.put(TYPE_INDEX[e.type], e.start, e.end - e.start, e.end, e.ret, e.action, 0, 2);

@@ -45,7 +45,15 @@ export class NotableIndexer {
   private run: MutableRow | null = null;
 
   add(e: WalkEvent): void {
+    // The commonest events first: a string switch tests its cases in order.
     switch (e.type) {
+      case 'pgd_entry':
+      case 'p4d_entry':
+      case 'pud_entry':
+      case 'pmd_entry':
+      case 'pte_entry':
+        if (e.ret !== 0) this.row(e.seq, e.type, LEVELS.indexOf(e.type.slice(0, 3) as (typeof LEVELS)[number]), e.start, e.end, null, e.ret);
+        return;
       case 'set_pte':
         return this.extendRun(e.seq, KIND_INDEX.set_pte, 4, e.addr, e.value);
       case 'clear':
@@ -74,13 +82,6 @@ export class NotableIndexer {
         return this.row(e.seq, e.type, e.level === null ? null : LEVELS.indexOf(e.level), e.at, null, null, STATE_KINDS.indexOf(e.kind));
       case 'hole':
         if (e.ret !== 0) this.row(e.seq, e.type, null, e.start, e.end, e.depth, e.ret);
-        return;
-      case 'pgd_entry':
-      case 'p4d_entry':
-      case 'pud_entry':
-      case 'pmd_entry':
-      case 'pte_entry':
-        if (e.ret !== 0) this.row(e.seq, e.type, LEVELS.indexOf(e.type.slice(0, 3) as (typeof LEVELS)[number]), e.start, e.end, null, e.ret);
         return;
       case 'install_pte':
         if (e.ret !== 0) this.row(e.seq, e.type, 4, e.start, e.end, null, e.ret);

@@ -129,8 +129,22 @@ export class PageTables implements TableSource {
     return table ? (table[slotIndex(this.g, t, addr)]! as EntryKind) : Entry.NONE;
   }
 
+  // The table last made writable: runs of writes hit the same table.
+  private lastLevel = -1;
+  private lastBase = -1;
+  private lastTable: Uint8Array | null = null;
+
   /** A writable version of a table, copying it into this instance first if needed. */
   private writable(level: LevelIndex, base: Addr): Uint8Array {
+    if (level === this.lastLevel && base === this.lastBase && this.lastTable !== null) return this.lastTable;
+    const table = this.makeWritable(level, base);
+    this.lastLevel = level;
+    this.lastBase = base;
+    this.lastTable = table;
+    return table;
+  }
+
+  private makeWritable(level: LevelIndex, base: Addr): Uint8Array {
     const mine = this.own[level]!;
     let table = mine.get(base);
     if (table !== undefined && (this.owned === null || this.owned.has(table))) {
@@ -164,6 +178,7 @@ export class PageTables implements TableSource {
   takeDirty(): [LevelIndex, Addr][] {
     if (!this.dirty) return [];
     const out: [LevelIndex, Addr][] = [];
+    this.lastTable = null; // the next write to it must mark it dirty again
     this.dirty.forEach((bases, level) => {
       for (const base of bases) out.push([level as LevelIndex, base]);
       bases.clear();

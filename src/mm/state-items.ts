@@ -7,6 +7,7 @@
 import type { Addr, EntryKind, LevelIndex, LevelName, StateKind } from '../events/walk-event.js';
 import { Entry, LEVELS } from '../events/walk-event.js';
 import type { Geometry } from './geometry.js';
+import { slotIndex } from './geometry.js';
 import type { PageTables } from './page-tables.js';
 
 export interface StateItem {
@@ -33,23 +34,19 @@ export function applyStateItem(pt: PageTables, item: StateItem, hugetlbSize: num
   switch (item.kind) {
     case 'pte':
     case 'guard': {
+      // One table at a time: make sure the tables above exist, then fill the run of slots.
       const kind: EntryKind = item.kind === 'pte' ? Entry.PRESENT : Entry.MARKER;
       const page = g.pageSize;
-      let table: Uint8Array | undefined;
-      let tableEnd = -1;
-      for (let i = 0; i < item.count; i++) {
-        const addr = item.at + i * page;
-        if (addr >= tableEnd) {
-          pt.ensureTables(4, addr);
-          tableEnd = (Math.floor(addr / g.tableSpan[4]!) + 1) * g.tableSpan[4]!;
-          table = undefined;
-        }
-        if (table === undefined) {
-          pt.setEntry(4, addr, kind);
-          table = pt.table(4, addr);
-        } else {
-          table[Math.floor(addr / page) - Math.floor(addr / g.tableSpan[4]!) * g.ptrs[4]!] = kind;
-        }
+      const span = g.tableSpan[4]!;
+      let addr = item.at;
+      const end = item.at + item.count * page;
+      while (addr < end) {
+        const stop = Math.min(end, (Math.floor(addr / span) + 1) * span);
+        pt.ensureTables(4, addr);
+        pt.setEntry(4, addr, kind);
+        const first = slotIndex(g, 4, addr);
+        pt.writableTable(4, addr).fill(kind, first, first + (stop - addr) / page);
+        addr = stop;
       }
       return;
     }

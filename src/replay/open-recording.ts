@@ -263,11 +263,12 @@ export class Recording {
     return {
       tableAt: (level, base) => this.tableVersion(level, base, seq),
       forEachTable: (level, fn) => {
+        // The pgd always exists; other tables from their first version on.
+        if (level === 0) fn(0, this.tableVersion(0, 0, seq)!);
         const map = this.versions[level];
-        if (level === 0 && !map?.has(0)) fn(0, this.tableVersion(0, 0, seq)!);
         if (!map) return;
         for (const [base, list] of map) {
-          if (list[0]! > seq) continue;
+          if (list[0]! > seq || (level === 0 && base === 0)) continue;
           fn(base, this.tableVersion(level, base, seq)!);
         }
       },

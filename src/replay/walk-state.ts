@@ -104,6 +104,8 @@ export function foldEvents(state: WalkState, events: Iterable<WalkEvent>): WalkS
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+const CALLBACK_LEVEL = { pgd_entry: 'pgd', p4d_entry: 'p4d', pud_entry: 'pud', pmd_entry: 'pmd' } as const;
+
 /**
  * The reducer's engine: a state being built, event by event. It copies what
  * it changes (a copy-on-write page table, the counts, the VMA list), so the
@@ -116,6 +118,10 @@ export class StateBuilder {
   private readonly counts: Mutable<Counts>;
   private tablesDerived: boolean;
   private vmasCopied = false;
+  // Where the walker is, as scalars (an object per event would be garbage): turned into `at` by finish().
+  private atLevel: LevelName | null = null;
+  private atAddr: Addr = 0;
+  private atSet = false;
 
   constructor(base: WalkState, options: { ownTables?: boolean } = {}) {
     this.s = { ...base };
@@ -126,6 +132,7 @@ export class StateBuilder {
   /** The state built so far. With ownTables, its page tables keep changing as events are applied. */
   finish(): WalkState {
     this.s.counts = { ...this.counts };
+    if (this.atSet) this.s.at = this.atLevel === null && this.atAddr === -1 ? null : { level: this.atLevel, addr: this.atAddr };
     return { ...this.s };
   }
 
@@ -138,7 +145,9 @@ export class StateBuilder {
   }
 
   private step(level: LevelName | null, addr: Addr): void {
-    this.s.at = { level, addr };
+    this.atLevel = level;
+    this.atAddr = addr;
+    this.atSet = true;
   }
 
   private reach(addr: Addr): void {
@@ -149,7 +158,22 @@ export class StateBuilder {
     const s = this.s;
     const c = this.counts;
     s.seq = e.seq;
+    // The commonest events first: a string switch tests its cases in order.
     switch (e.type) {
+      case 'pte_entry':
+        c.callbacks += 1;
+        this.step('pte', e.start);
+        this.reach(e.end);
+        return;
+      case 'install_pte':
+        c.callbacks += 1;
+        this.step('pte', e.start);
+        return;
+      case 'set_pte':
+        this.tables().setEntry(4, e.addr, e.value);
+        c.installs += 1;
+        this.reach(e.addr + s.geometry.pageSize);
+        return;
       case 'vma': {
         if (!this.vmasCopied) {
           s.vmas = [...s.vmas];
@@ -169,7 +193,9 @@ export class StateBuilder {
         s.vma = null;
         s.phase = 'walking';
         s.ret = null;
-        s.at = null;
+        this.atLevel = null;
+        this.atAddr = -1;
+        this.atSet = true;
         s.reached = e.start;
         return;
       case 'ret':
@@ -204,24 +230,13 @@ export class StateBuilder {
       case 'p4d_entry':
       case 'pud_entry':
       case 'pmd_entry':
-      case 'pte_entry':
         c.callbacks += 1;
-        this.step(e.type.slice(0, 3) as LevelName, e.start);
-        if (e.type === 'pte_entry') this.reach(e.end);
+        this.step(CALLBACK_LEVEL[e.type], e.start);
         return;
       case 'hugetlb_entry':
         c.callbacks += 1;
         this.step(null, e.start);
         this.reach(e.end);
-        return;
-      case 'install_pte':
-        c.callbacks += 1;
-        this.step('pte', e.start);
-        return;
-      case 'set_pte':
-        this.tables().setEntry(4, e.addr, e.value);
-        c.installs += 1;
-        this.reach(e.addr + s.geometry.pageSize);
         return;
       case 'alloc':
         this.tables().allocTable(levelIndex(e.level), e.addr);

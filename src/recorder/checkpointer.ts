@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * The recorder's fold: the reducer applied to every event as it is recorded,
+ * so that each checkpoint holds exactly the state a replay rebuilds. At each
+ * chunk end it hands over the page tables written since the last checkpoint
+ * and the small state context.
+ */
+import type { WalkEvent } from '../events/walk-event.js';
+import type { Geometry } from '../mm/geometry.js';
+import { PageTables } from '../mm/page-tables.js';
+import { toContext } from '../replay/state-context.js';
+import { initialState, StateBuilder } from '../replay/walk-state.js';
+import type { Batch, Outcome } from './store.js';
+
+export class Checkpointer {
+  private readonly tables: PageTables;
+  private readonly builder: StateBuilder;
+
+  constructor(geometry: Geometry) {
+    this.tables = PageTables.empty(geometry);
+    this.tables.trackWrites();
+    this.builder = new StateBuilder({ ...initialState(geometry), tables: this.tables }, { ownTables: true });
+  }
+
+  apply(e: WalkEvent): void {
+    this.builder.apply(e);
+  }
+
+  /** Add the checkpoint "before event `seq`" (the tables written since the last one, and the context) to a batch. */
+  checkpoint(seq: number, batch: Batch): void {
+    for (const [level, base] of this.tables.takeDirty()) {
+      const table = this.tables.tableAt(level, base);
+      if (table) batch.versions.push({ level, base, seq, data: table.slice() });
+    }
+    batch.checkpoints.push({ seq, context: JSON.stringify(toContext(this.builder.finish())) });
+  }
+
+  /** How the run ended, from the folded state. */
+  outcome(): Outcome {
+    const state = this.builder.finish();
+    const end =
+      state.phase === 'oops'
+        ? 'oops'
+        : state.phase === 'livelock'
+          ? 'livelock'
+          : state.phase === 'setup' || state.phase === 'walking'
+            ? 'stopped'
+            : 'returned';
+    const ret = state.clientRet ?? state.ret;
+    return {
+      status: end === 'returned' && ret === 0 ? 'complete' : 'aborted',
+      end,
+      ret: state.ret,
+      clientRet: state.clientRet,
+      error: end === 'stopped' ? 'the walk was stopped before it returned' : null,
+    };
+  }
+}
