@@ -100,6 +100,16 @@ export class Recording {
   /** Re-read what the writer has committed since (for a recording still being written). Returns the length. */
   refresh(): number {
     try {
+      // One read transaction: a consistent snapshot while a writer commits.
+      this.db.transaction(() => this.readIndex())();
+      return this.length;
+    } catch (error) {
+      throw asRecordingError(this.file, error);
+    }
+  }
+
+  private readIndex(): void {
+    {
       this.metaCache = null;
       this.chunks = (this.db.prepare('SELECT first_seq AS first, count FROM chunks ORDER BY first_seq').all() as ChunkRef[]);
       let expected = 0;
@@ -126,9 +136,6 @@ export class Recording {
       }
       this.versions = versions;
       this.versionCount = count;
-      return this.length;
-    } catch (error) {
-      throw asRecordingError(this.file, error);
     }
   }
 

@@ -61,6 +61,8 @@ export function loadScenario(path: string): Scenario {
             : `cannot be read (${code ?? String(error)})`;
     throw new ScenarioError(problem, { file: path });
   }
+  if (text.includes('\u0000') || text.startsWith('SQLite format 3'))
+    throw new ScenarioError('is binary data, not a scenario (YAML or JSON); recordings go to walkback show or replay', { file: path });
   return parseScenario(text, path);
 }
 

@@ -121,6 +121,6 @@ describe('bad scenarios', () => {
   it('reports a missing argument and exits 2', () => {
     const { status, stderr } = cli(['trace']);
     assert.equal(status, 2);
-    assert.match(stderr, /missing required argument 'scenario'/);
+    assert.match(stderr, /missing required argument 'file'/);
   });
 });

@@ -49,11 +49,12 @@ export async function recordScenario(scenario: Scenario, file: string, flags: Re
   const progress = process.stderr.isTTY
     ? (events: number, bytes: number) => process.stderr.write(`\rrecording ${scenario.name}: ${events.toLocaleString('en-US')} events, ${(bytes / 1e6).toFixed(1)} MB`)
     : undefined;
+  const maxBytes = flags.maxSize !== undefined ? parseSize(flags.maxSize, '--max-size') : undefined;
   let result: RecordResult;
   try {
     result = await record(walk$(scenario), file, scenario, {
       walkbackVersion: packageVersion(),
-      ...(flags.maxSize !== undefined ? { maxBytes: parseSize(flags.maxSize, '--max-size') } : {}),
+      ...(maxBytes !== undefined ? { maxBytes } : {}),
       ...(progress ? { onProgress: progress } : {}),
     });
   } catch (error) {
@@ -69,6 +70,7 @@ export async function recordScenario(scenario: Scenario, file: string, flags: Re
 }
 
 export async function recordCommand(scenarioFile: string, flags: RecordFlags): Promise<void> {
+  if (flags.maxSize !== undefined) parseSize(flags.maxSize, '--max-size');
   const scenario = loadScenario(scenarioFile);
   const file = chooseOutput(scenario, flags);
   const result = await recordScenario(scenario, file, flags);

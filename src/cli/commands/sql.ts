@@ -16,7 +16,7 @@ export function sqlCommand(file: string, query: string, flags: { json?: boolean;
       result = recording.query(query);
     } catch (error) {
       const message = (error as Error).message;
-      throw new UsageError(`${file}: the query failed: ${message.replace(/^.*?: /, '')}${/no such table/.test(message) ? ' (tables: events, notable_events, notable, meta, recording, checkpoints, chunks, table_versions)' : ''}`);
+      throw new UsageError(`${file}: the query failed: ${message}${/no such table/.test(message) ? ' (tables: events, notable_events, notable, meta, recording, checkpoints, chunks, table_versions)' : ''}`);
     }
     const cell = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'bigint' ? v.toString() : Buffer.isBuffer(v) ? `<${v.length} bytes>` : String(v));
     if (flags.json) {

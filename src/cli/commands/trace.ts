@@ -9,7 +9,7 @@ import { LineWriter } from '../output.js';
 
 export function traceCommand(file: string): void {
   const out = new LineWriter();
-  if (looksLikeRecording(file)) {
+  if (/\.(db|sqlite3?)$/i.test(file) || looksLikeRecording(file)) {
     const recording = Recording.open(file);
     try {
       for (const event of recording.events()) {
