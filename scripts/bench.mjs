@@ -137,6 +137,67 @@ function spawnLines(text) {
   return n;
 }
 
+// ---------------------------------------------------------------------------
+// recorder (issue 3)
+// ---------------------------------------------------------------------------
+function task(name, key, dir) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/bench-task.mjs'), name, key, dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`bench task ${name} ${key} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+function benchRecorder() {
+  const RUNS = 5;
+  const dir = mkdtempSync(join(tmpdir(), 'walkback-bench-rec-'));
+  console.log(`\n## recorder (issue 3): x86_64; each figure the median of ${RUNS} processes, each timing one run after one warm-up run\n`);
+  const widths = [16, 34, 9, 14, 12, 11, 10];
+  console.log(row(['case', 'variant', 'events', 'ms [min..max]', 'events/s', 'bytes/ev', 'peak RSS'], widths));
+  const summary = {};
+  for (const key of ['install-1g', 'populated-16g']) {
+    const results = { count: [], record: [], jsonl: [], rows: [] };
+    for (let i = 0; i < RUNS; i++) for (const name of Object.keys(results)) results[name].push(task(name, key, dir));
+    const med = (name, field) => median(results[name].map((r) => r[field]));
+    for (const [name, label] of [
+      ['count', 'walk$ with a counting subscriber'],
+      ['record', 'walkback record (SQLite chunks)'],
+      ['jsonl', 'baseline: JSON lines'],
+      ['rows', 'baseline: a SQLite row per event'],
+    ]) {
+      const times = results[name].map((r) => r.ms);
+      const ms = median(times);
+      const events = results[name][0].events;
+      const bytes = med(name, 'bytes');
+      console.log(
+        row(
+          [key, label, events, `${fmt(ms)} ${range(times)}`, fmt(events / (ms / 1000), 0), bytes ? fmt(bytes / events, 2) : '', `${fmt(max(results[name].map((r) => r.rssMB)), 0)} MB`],
+          widths,
+        ),
+      );
+    }
+    summary[key] = {
+      rate: results.record[0].events / (med('record', 'ms') / 1000),
+      overhead: med('record', 'ms') / med('count', 'ms'),
+      vsRows: med('rows', 'ms') / med('record', 'ms'),
+      vsJsonl: med('jsonl', 'ms') / med('record', 'ms'),
+      bytes: med('record', 'bytes') / results.record[0].events,
+      rss: max(results.record.map((r) => r.rssMB)),
+    };
+  }
+  const stateAt = [0, 1, 2].map(() => task('stateat', 'populated-16g', dir));
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`
+stateAt() at 1,000 random events of the 16 GiB recording (3 processes): median ${stateAt.map((s) => fmt(s.median, 2)).join(' / ')} ms, p99 ${stateAt.map((s) => fmt(s.p99, 2)).join(' / ')} ms, max ${stateAt.map((s) => fmt(s.max, 1)).join(' / ')} ms
+`);
+  for (const [key, s] of Object.entries(summary))
+    console.log(
+      `${key}: ${fmt(s.rate / 1e6, 1)} M events/s recorded (target >= 5), ${fmt(s.vsRows, 1)}x the row-per-event baseline (target >= 3.5), ${fmt(s.vsJsonl, 1)}x JSON lines; overhead ${fmt(s.overhead, 2)}x the counting subscriber (target <= 4); ${fmt(s.bytes, 2)} bytes/event (target <= 8); peak RSS ${fmt(s.rss, 0)} MB (target < 300)`,
+    );
+  console.log(`stateAt targets: median < 5 ms, p99 < 20 ms`);
+}
+
+const max = (values) => Math.max(...values);
+
 if (wanted('walker')) benchWalker();
+if (wanted('recorder')) benchRecorder();
 
 export { quantile };

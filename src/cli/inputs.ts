@@ -21,13 +21,21 @@ export function looksLikeRecording(file: string): boolean {
   }
 }
 
+/** Open a recording, noting on stderr when it was written by an older walkback. */
+export function openRecording(file: string, options: { run?: number } = {}): Recording {
+  const recording = Recording.open(file, options);
+  if (recording.upgradedFrom !== null)
+    process.stderr.write(`walkback: note: ${file} was written with recording schema ${recording.upgradedFrom}; replaying an upgraded copy (walkback upgrade ${file} upgrades it in place)\n`);
+  return recording;
+}
+
 export interface OpenedReplay {
   readonly recording: Recording;
   readonly replay: Replay;
 }
 
 export function openReplay(file: string): OpenedReplay {
-  const recording = Recording.open(file);
+  const recording = openRecording(file);
   return { recording, replay: new Replay(new RecordingLog(recording)) };
 }
 

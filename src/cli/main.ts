@@ -14,6 +14,7 @@ import { recordCommand } from './commands/record.js';
 import { showCommand } from './commands/show.js';
 import { sqlCommand } from './commands/sql.js';
 import { traceCommand } from './commands/trace.js';
+import { upgradeCommand } from './commands/upgrade.js';
 import { RecordingError } from '../replay/open-recording.js';
 import { packageVersion } from './version.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, RuntimeError, UsageError } from './errors.js';
@@ -83,6 +84,12 @@ Examples:
     .argument('<scenario>', 'a scenario file (YAML or JSON)')
     .description('validate a scenario without running it')
     .action((file: string) => checkCommand(file));
+
+  program
+    .command('upgrade')
+    .argument('<recording>', 'a recording written by an older walkback')
+    .description('upgrade a recording to this walkback\'s schema, in place (keeps a backup); replay reads old ones without it')
+    .action((file: string) => upgradeCommand(file));
 
   program
     .command('demo')

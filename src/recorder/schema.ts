@@ -15,42 +15,64 @@
  */
 import { ENTRY_NAMES, EVENT_TYPES, LEVELS } from '../events/walk-event.js';
 
-/** The schema this walkback writes. Bump it, and add a migration, whenever the layout changes. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The schema this walkback writes. Bump it, and add a migration (migrations.ts),
+ * whenever the layout changes. 1: walkback 0.1 (one run per file). 2: runs.
+ */
+export const SCHEMA_VERSION = 2;
 /** PRAGMA application_id of a walkback recording: 'WBRC'. */
 export const APPLICATION_ID = 0x57425243;
 
-export const SCHEMA_SQL = `
+/** Names and metadata: one of each per file. */
+const FILE_TABLES_SQL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE kinds (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE levels (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE entry_kinds (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
-CREATE TABLE chunks (first_seq INTEGER PRIMARY KEY, count INTEGER NOT NULL, data BLOB NOT NULL);
-CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, context TEXT NOT NULL);
-CREATE TABLE table_versions (
-  level INTEGER NOT NULL, base INTEGER NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL,
-  PRIMARY KEY (level, base, seq)
-) WITHOUT ROWID;
-CREATE TABLE notable (
-  seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL, level INTEGER, addr INTEGER, next INTEGER,
-  depth INTEGER, value INTEGER,
-  count INTEGER NOT NULL DEFAULT 1, seq_step INTEGER NOT NULL DEFAULT 0, addr_step INTEGER NOT NULL DEFAULT 0
+`;
+
+/**
+ * The runs a file holds (one for a plain recording; a sweep's base and its
+ * branches) and their data, keyed by run. A branch stores only its own events,
+ * from its fork point on.
+ */
+export const RUN_TABLES_SQL = `
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY, parent INTEGER, fork_seq INTEGER NOT NULL DEFAULT 0, label TEXT NOT NULL,
+  status TEXT NOT NULL, end_reason TEXT, ret INTEGER, client_ret INTEGER, event_count INTEGER NOT NULL DEFAULT 0, error TEXT
 );
-CREATE INDEX notable_kind ON notable (kind, seq);
-CREATE INDEX notable_addr ON notable (addr);
+CREATE TABLE chunks (run INTEGER NOT NULL, first_seq INTEGER NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE UNIQUE INDEX chunks_key ON chunks (run, first_seq);
+CREATE TABLE checkpoints (run INTEGER NOT NULL, seq INTEGER NOT NULL, context TEXT NOT NULL, PRIMARY KEY (run, seq));
+CREATE TABLE table_versions (
+  run INTEGER NOT NULL, level INTEGER NOT NULL, base INTEGER NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (run, level, base, seq)
+);
+CREATE TABLE notable (
+  run INTEGER NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL, level INTEGER, addr INTEGER, next INTEGER,
+  depth INTEGER, value INTEGER,
+  count INTEGER NOT NULL DEFAULT 1, seq_step INTEGER NOT NULL DEFAULT 0, addr_step INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run, seq)
+);
+CREATE INDEX notable_kind ON notable (run, kind, seq);
+CREATE INDEX notable_addr ON notable (run, addr);
+`;
+
+/** What the sqlite3 shell alone can read. */
+export const VIEWS_SQL = `
 CREATE VIEW notable_events AS
-  WITH RECURSIVE run(seq, kind, level, addr, next, depth, value, i, count, seq_step, addr_step) AS (
-    SELECT seq, kind, level, addr, next, depth, value, 0, count, seq_step, addr_step FROM notable
+  WITH RECURSIVE member(run, seq, kind, level, addr, next, depth, value, i, count, seq_step, addr_step) AS (
+    SELECT run, seq, kind, level, addr, next, depth, value, 0, count, seq_step, addr_step FROM notable
     UNION ALL
-    SELECT seq + seq_step, kind, level, addr + addr_step, next + addr_step, depth, value, i + 1, count, seq_step, addr_step
-      FROM run WHERE i + 1 < count
+    SELECT run, seq + seq_step, kind, level, addr + addr_step, next + addr_step, depth, value, i + 1, count, seq_step, addr_step
+      FROM member WHERE i + 1 < count
   )
-  SELECT run.seq AS seq, kinds.name AS kind, levels.name AS level,
-         CASE WHEN run.addr IS NULL THEN NULL ELSE printf('0x%x', run.addr) END AS addr,
-         CASE WHEN run.next IS NULL THEN NULL ELSE printf('0x%x', run.next) END AS next,
-         run.depth AS depth, run.value AS value
-    FROM run JOIN kinds ON kinds.id = run.kind LEFT JOIN levels ON levels.id = run.level
-   ORDER BY run.seq;
+  SELECT member.run AS run, member.seq AS seq, kinds.name AS kind, levels.name AS level,
+         CASE WHEN member.addr IS NULL THEN NULL ELSE printf('0x%x', member.addr) END AS addr,
+         CASE WHEN member.next IS NULL THEN NULL ELSE printf('0x%x', member.next) END AS next,
+         member.depth AS depth, member.value AS value
+    FROM member JOIN kinds ON kinds.id = member.kind LEFT JOIN levels ON levels.id = member.level
+   ORDER BY member.run, member.seq;
 CREATE VIEW recording AS SELECT
   (SELECT value FROM meta WHERE key = 'scenario_name') AS scenario,
   (SELECT value FROM meta WHERE key = 'arch') AS arch,
@@ -64,6 +86,8 @@ CREATE VIEW recording AS SELECT
   (SELECT value FROM meta WHERE key = 'created_at') AS created_at;
 `;
 
+export const SCHEMA_SQL = FILE_TABLES_SQL + RUN_TABLES_SQL + VIEWS_SQL;
+
 /** Rows of the name tables, in the order the codec numbers them. */
 export const NAME_TABLES: Record<'kinds' | 'levels' | 'entry_kinds', readonly string[]> = {
   kinds: EVENT_TYPES,
@@ -74,6 +98,7 @@ export const NAME_TABLES: Record<'kinds' | 'levels' | 'entry_kinds', readonly st
 /** The tables and views a recording must have, and their types (checked before anything is read). */
 export const EXPECTED_OBJECTS: Record<string, 'table' | 'view'> = {
   meta: 'table',
+  runs: 'table',
   kinds: 'table',
   levels: 'table',
   entry_kinds: 'table',

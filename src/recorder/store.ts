@@ -42,6 +42,7 @@ export class RecordingStore {
   private readonly db: Database.Database;
   private readonly setMeta: (key: string, value: string | number | null) => void;
   private readonly writeBatch: (batch: Batch) => void;
+  private readonly statements;
   /** Events committed to the file. */
   committed = 0;
   /** The first failure; once set, nothing more is written. */
@@ -62,20 +63,27 @@ export class RecordingStore {
     // Whole numbers go in as INTEGER (better-sqlite3 binds a JS number as REAL, and meta's values have no type).
     const meta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     this.setMeta = (key, value) => meta.run(key, typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value);
+    const run = 0;
     const statements = {
-      chunk: db.prepare('INSERT INTO chunks (first_seq, count, data) VALUES (?, ?, ?)'),
-      checkpoint: db.prepare('INSERT INTO checkpoints (seq, context) VALUES (?, ?)'),
-      version: db.prepare('INSERT INTO table_versions (level, base, seq, data) VALUES (?, ?, ?, ?)'),
+      chunk: db.prepare(`INSERT INTO chunks (run, first_seq, count, data) VALUES (${run}, ?, ?, ?)`),
+      checkpoint: db.prepare(`INSERT INTO checkpoints (run, seq, context) VALUES (${run}, ?, ?)`),
+      version: db.prepare(`INSERT INTO table_versions (run, level, base, seq, data) VALUES (${run}, ?, ?, ?, ?)`),
       notable: db.prepare(
-        'INSERT INTO notable (seq, kind, level, addr, next, depth, value, count, seq_step, addr_step) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        `INSERT INTO notable (run, seq, kind, level, addr, next, depth, value, count, seq_step, addr_step) VALUES (${run}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      runOutcome: db.prepare(
+        'UPDATE runs SET status = ?, end_reason = ?, ret = ?, client_ret = ?, event_count = ?, error = ? WHERE id = ?',
+      ),
+      runCount: db.prepare('UPDATE runs SET event_count = ? WHERE id = ?'),
     };
+    this.statements = statements;
     db.transaction(() => {
       for (const [table, names] of Object.entries(NAME_TABLES)) {
         const insert = db.prepare(`INSERT INTO ${table} (id, name) VALUES (?, ?)`);
         names.forEach((name, id) => insert.run(id, name));
       }
       for (const [key, value] of Object.entries(options.meta)) this.setMeta(key, value);
+      db.prepare("INSERT INTO runs (id, parent, fork_seq, label, status) VALUES (0, NULL, 0, 'base', 'recording')").run();
       statements.checkpoint.run(0, options.initialContext);
     })();
     this.writeBatch = db.transaction((batch: Batch) => {
@@ -96,6 +104,7 @@ export class RecordingStore {
       for (const v of batch.versions) statements.version.run(v.level, v.base, v.seq, v.data);
       for (const c of batch.checkpoints) statements.checkpoint.run(c.seq, c.context);
       this.setMeta('event_count', batch.end);
+      statements.runCount.run(batch.end, 0);
     });
   }
 
@@ -127,6 +136,7 @@ export class RecordingStore {
         this.setMeta('event_count', this.committed);
         this.setMeta('finished_at', new Date().toISOString());
         this.setMeta('error', final.error);
+        this.statements.runOutcome.run(final.status, final.end, final.ret, final.clientRet, this.committed, final.error, 0);
       })();
     } catch {
       // A full disk may refuse even this; readers then see a writer that is gone: incomplete.

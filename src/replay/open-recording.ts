@@ -6,8 +6,9 @@
  * walkback wrote before anything is read. Files that are not recordings,
  * damaged files and recordings from a newer walkback each get one clear error.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { closeSync, copyFileSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CodecError, decodeChunk } from '../events/codec.js';
 import type { NotableRow } from '../events/notable.js';
@@ -15,6 +16,7 @@ import type { Addr, LevelIndex, WalkEvent } from '../events/walk-event.js';
 import type { ArchName, Geometry } from '../mm/geometry.js';
 import { ARCHES, geometryOf } from '../mm/geometry.js';
 import type { TableSource } from '../mm/page-tables.js';
+import { canMigrate, migrate } from '../recorder/migrations.js';
 import type { RecordingMeta } from '../recorder/schema.js';
 import { addrFromSql, addrToSql, APPLICATION_ID, EXPECTED_OBJECTS, SCHEMA_VERSION } from '../recorder/schema.js';
 import type { StateContext } from './state-context.js';
@@ -59,13 +61,17 @@ export class Recording {
   private readonly statements;
   private metaCache: RecordingMeta | null = null;
 
-  private constructor(file: string, db: Database.Database) {
+  /** The run replayed: 0, the base run (a plain recording has no other). */
+  readonly run: number;
+
+  private constructor(file: string, db: Database.Database, run: number) {
     this.file = file;
     this.db = db;
+    this.run = run;
     this.statements = {
-      chunk: db.prepare('SELECT data FROM chunks WHERE first_seq = ?').pluck(),
-      checkpoint: db.prepare('SELECT context FROM checkpoints WHERE seq = ?').pluck(),
-      version: db.prepare('SELECT data FROM table_versions WHERE level = ? AND base = ? AND seq = ?').pluck(),
+      chunk: db.prepare(`SELECT data FROM chunks WHERE run = ${run} AND first_seq = ?`).pluck(),
+      checkpoint: db.prepare(`SELECT context FROM checkpoints WHERE run = ${run} AND seq = ?`).pluck(),
+      version: db.prepare(`SELECT data FROM table_versions WHERE run = ${run} AND level = ? AND base = ? AND seq = ?`).pluck(),
     };
     const meta = this.meta();
     if (!(ARCHES as readonly string[]).includes(meta.arch)) throw new RecordingError(file, `records an unknown architecture '${meta.arch}'`);
@@ -75,26 +81,58 @@ export class Recording {
   }
 
   /** Open a recording read-only. Throws RecordingError for anything that is not a readable recording. */
-  static open(file: string): Recording {
+  static open(file: string, options: { run?: number } = {}): Recording {
     checkFile(file);
+    let path = file;
+    let upgradedFrom: number | null = null;
+    let temporary: string | null = null;
+    const version = schemaVersionOf(file);
+    if (version !== null && version < SCHEMA_VERSION && canMigrate(version)) {
+      // An older recording: replay an upgraded copy, never the file itself.
+      temporary = join(mkdtempSync(join(tmpdir(), 'walkback-upgrade-')), basename(file));
+      copyFileSync(file, temporary);
+      const writable = new Database(temporary);
+      try {
+        migrate(writable);
+        writable.pragma('journal_mode = DELETE');
+      } catch (error) {
+        writable.close();
+        rmSync(dirname(temporary), { recursive: true, force: true });
+        throw asRecordingError(file, error);
+      }
+      writable.close();
+      path = temporary;
+      upgradedFrom = version;
+    }
     let db: Database.Database;
     try {
-      db = new Database(file, { readonly: true, fileMustExist: true });
+      db = new Database(path, { readonly: true, fileMustExist: true });
     } catch (error) {
       throw new RecordingError(file, `cannot be opened: ${(error as Error).message}`);
     }
     try {
       db.pragma('trusted_schema = OFF');
       checkSchema(file, db);
-      return new Recording(file, db);
+      const run = options.run ?? 0;
+      const runs = db.prepare('SELECT id FROM runs ORDER BY id').pluck().all() as number[];
+      if (!runs.includes(run)) throw new RecordingError(file, `has no run ${run} (runs: ${runs.join(', ') || 'none'})`);
+      const recording = new Recording(file, db, run);
+      recording.upgradedFrom = upgradedFrom;
+      recording.temporary = temporary;
+      return recording;
     } catch (error) {
       db.close();
       throw asRecordingError(file, error);
     }
   }
 
+  /** The schema version the file was written in, when replay upgraded a copy of it; else null. */
+  upgradedFrom: number | null = null;
+  private temporary: string | null = null;
+
   close(): void {
     this.db.close();
+    if (this.temporary) rmSync(dirname(this.temporary), { recursive: true, force: true });
   }
 
   /** Re-read what the writer has committed since (for a recording still being written). Returns the length. */
@@ -111,17 +149,19 @@ export class Recording {
   private readIndex(): void {
     {
       this.metaCache = null;
-      this.chunks = (this.db.prepare('SELECT first_seq AS first, count FROM chunks ORDER BY first_seq').all() as ChunkRef[]);
+      this.chunks = this.db.prepare(`SELECT first_seq AS first, count FROM chunks WHERE run = ${this.run} ORDER BY first_seq`).all() as ChunkRef[];
       let expected = 0;
       for (const chunk of this.chunks) {
         if (chunk.first !== expected) throw new RecordingError(this.file, `is damaged: events ${expected} to ${chunk.first - 1} are missing`);
         expected += chunk.count;
       }
-      this.checkpointSeqs = (this.db.prepare('SELECT seq FROM checkpoints ORDER BY seq').pluck().all() as number[]).filter((s) => s <= expected);
+      this.checkpointSeqs = (this.db.prepare(`SELECT seq FROM checkpoints WHERE run = ${this.run} ORDER BY seq`).pluck().all() as number[]).filter(
+        (s) => s <= expected,
+      );
       if (this.checkpointSeqs[0] !== 0) throw new RecordingError(this.file, 'is damaged: its first checkpoint is missing');
       const versions: Map<Addr, Versions>[] = [0, 1, 2, 3, 4].map(() => new Map());
       let count = 0;
-      for (const row of this.db.prepare('SELECT level, base, seq FROM table_versions ORDER BY seq').iterate() as Iterable<{
+      for (const row of this.db.prepare(`SELECT level, base, seq FROM table_versions WHERE run = ${this.run} ORDER BY seq`).iterate() as Iterable<{
         level: number;
         base: number;
         seq: number;
@@ -336,7 +376,7 @@ export class Recording {
     const rows = this.db
       .prepare(
         `SELECT seq, kind, level, addr, next, depth, value, count, seq_step AS seqStep, addr_step AS addrStep FROM notable
-          WHERE kind IN (${placeholders}) AND seq >= ? AND seq < ?${sqlNear ? ' AND addr >= ? AND addr < ?' : ''} ORDER BY seq`,
+          WHERE run = ${this.run} AND kind IN (${placeholders}) AND seq >= ? AND seq < ?${sqlNear ? ' AND addr >= ? AND addr < ?' : ''} ORDER BY seq`,
       )
       .safeIntegers(true)
       .all(...kinds, from, to, ...(sqlNear ? [addrToSql(near[0]), near[1] >= 2 ** 64 ? 2n ** 63n - 1n : addrToSql(near[1])] : [])) as RawNotable[];
@@ -401,13 +441,27 @@ function checkFile(file: string): void {
   if (size < 512) throw new RecordingError(file, 'is damaged: it is shorter than one SQLite page (truncated?)');
 }
 
+/** The schema version of a walkback recording, or null if the file is not one (checkSchema says why). */
+function schemaVersionOf(file: string): number | null {
+  let db: Database.Database | null = null;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    if ((db.pragma('application_id', { simple: true }) as number) !== APPLICATION_ID) return null;
+    return db.pragma('user_version', { simple: true }) as number;
+  } catch {
+    return null;
+  } finally {
+    db?.close();
+  }
+}
+
 function checkSchema(file: string, db: Database.Database): void {
   const appId = db.pragma('application_id', { simple: true }) as number;
   const version = db.pragma('user_version', { simple: true }) as number;
   if (appId !== APPLICATION_ID) throw new RecordingError(file, 'is a SQLite database, but not a walkback recording');
   if (version > SCHEMA_VERSION)
     throw new RecordingError(file, `was written by a newer walkback (recording schema ${version}; this walkback reads up to ${SCHEMA_VERSION}): upgrade walkback to replay it`);
-  if (version < 1) throw new RecordingError(file, `has recording schema ${version}, older than any this walkback can read`);
+  if (version < SCHEMA_VERSION) throw new RecordingError(file, `has recording schema ${version}, older than any this walkback can read`);
   const objects = new Map(
     (db.prepare("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')").all() as { name: string; type: string }[]).map((o) => [
       o.name,

@@ -208,7 +208,7 @@ describe('files that are not good recordings', () => {
         db.pragma('user_version = 99');
         db.close();
       },
-      says: /was written by a newer walkback \(recording schema 99; this walkback reads up to 1\): upgrade walkback/,
+      says: /was written by a newer walkback \(recording schema 99; this walkback reads up to 2\): upgrade walkback/,
     },
     {
       name: 'a recording whose metadata table was replaced by a view',
@@ -270,5 +270,34 @@ describe('files that are not good recordings', () => {
     const write = cli(['sql', copy, "delete from chunks"]);
     assert.equal(write.status, 2);
     assert.match(write.stderr, /read-only|readonly/);
+  });
+});
+
+describe('a recording written by an older walkback (schema 1, walkback 0.1.0)', () => {
+  const fixture = `${import.meta.dirname ?? new URL('.', import.meta.url).pathname}/../fixtures/recording-v1.db`;
+
+  it('replays through an upgraded copy, and says so on stderr only', () => {
+    const before = readFileSync(fixture);
+    const trace = cli(['trace', fixture]);
+    assert.equal(trace.status, 0, trace.stderr);
+    assert.equal(trace.stdout, cli(['trace', `${EXAMPLES}guard-install-zap-retry.yaml`]).stdout);
+    assert.match(trace.stderr, /was written with recording schema 1; replaying an upgraded copy/);
+    const show = cli(['show', fixture, '--json']);
+    assert.equal(show.status, 0);
+    assert.equal(JSON.parse(show.stdout).status, 'complete');
+    assert.ok(readFileSync(fixture).equals(before), 'the old file is untouched');
+  });
+
+  it('walkback upgrade upgrades it in place and keeps a backup', () => {
+    const copy = join(dir, 'old.db');
+    copyFileSync(fixture, copy);
+    const r = cli(['upgrade', copy]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /upgraded from recording schema 1 to 2; the original is kept as .*old\.db\.schema1\.bak/);
+    assert.ok(readFileSync(`${copy}.schema1.bak`).equals(readFileSync(fixture)));
+    const after = cli(['trace', copy]);
+    assert.equal(after.stderr, '');
+    assert.equal(after.stdout, cli(['trace', `${EXAMPLES}guard-install-zap-retry.yaml`]).stdout);
+    assert.match(cli(['upgrade', copy]).stdout, /already at recording schema 2/);
   });
 });

@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** walkback trace SCENARIO|REC: the kernel-style callback trace, and nothing else, on stdout. */
-import { Recording } from '../../replay/open-recording.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { formatTraceLine } from '../../views/trace/format-trace-line.js';
 import { runScenario } from '../../walker/run.js';
-import { looksLikeRecording } from '../inputs.js';
+import { looksLikeRecording, openRecording } from '../inputs.js';
 import { LineWriter } from '../output.js';
 
 export function traceCommand(file: string): void {
   const out = new LineWriter();
   if (/\.(db|sqlite3?)$/i.test(file) || looksLikeRecording(file)) {
-    const recording = Recording.open(file);
+    const recording = openRecording(file);
     try {
       for (const event of recording.events()) {
         const line = formatTraceLine(event);
