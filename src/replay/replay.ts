@@ -194,8 +194,13 @@ export class Replay {
       return tables.table(table, addr) === undefined ? ABSENT : tables.entry(level, addr);
     };
     const candidates = new Set<number>();
-    // State items can be long (a million PTEs): all of them are candidates. Other changes lie near the slot:
-    // a run starts at most a chunk of pages before it, a split at most a huge page.
+    // A slot also changes when its table comes into being (absent -> none): look at changes anywhere in
+    // the table's span, and keep those that really changed the slot.
+    const span = g.tableSpan[table]!;
+    const windowStart = alignDown(addr, span);
+    const windowEnd = windowStart + span;
+    // State items can be long (a million PTEs): all of them are candidates. Other changes lie near:
+    // a run starts at most a chunk of pages before the window, a split at most a huge page.
     const margin = Math.max(g.hugePud, g.hugePmd, CHUNK_EVENTS * g.pageSize);
     const rows = [
       ...this.notable(['state']),
@@ -203,7 +208,7 @@ export class Replay {
         CHANGE_KINDS.filter((t) => t !== 'state').map((t) => KIND_INDEX[t]),
         0,
         this.log.length,
-        [Math.max(0, start - margin), end],
+        [Math.max(0, windowStart - margin), windowEnd],
       ),
     ];
     for (const row of rows) {
@@ -211,18 +216,21 @@ export class Replay {
       if (row.addr === null) continue;
       if (type === 'state') {
         const [lo, hi] = stateSpan(this.log.event(row.seq), g.hugePmd, g.hugePud, g.pageSize);
-        if (lo < end && start < hi) candidates.add(row.seq);
+        if (lo < windowEnd && windowStart < hi) candidates.add(row.seq);
         continue;
       }
-      // Members of a run: addr + i * addrStep, each covering changeSpan.
+      // Members of a run: addr + i * addrStep, each covering changeSpan. set_pte and clear change one
+      // slot and never create a table: they matter only on the slot itself.
       const [lo0, hi0] = changeSpan(type, row.addr, g.hugePmd, g.hugePud, g.pageSize);
+      const oneSlot = type === 'set_pte' || type === 'clear';
+      const [from, to] = oneSlot ? [start, end] : [windowStart, windowEnd];
       if (row.count === 1) {
-        if (lo0 < end && start < hi0) candidates.add(row.seq);
+        if (lo0 < to && from < hi0) candidates.add(row.seq);
         continue;
       }
       const width = hi0 - lo0;
-      const first = Math.max(0, Math.ceil((start - width + 1 - lo0) / row.addrStep));
-      const last = Math.min(row.count - 1, Math.floor((end - 1 - lo0) / row.addrStep));
+      const first = Math.max(0, Math.ceil((from - width + 1 - lo0) / row.addrStep));
+      const last = Math.min(row.count - 1, Math.floor((to - 1 - lo0) / row.addrStep));
       for (let i = first; i <= last; i++) candidates.add(row.seq + i * row.seqStep);
     }
     const history: EntryChange[] = [];
