@@ -20,12 +20,24 @@ import { ownerLevel, slotIndex, tableBase } from './geometry.js';
 
 export type TableMap = Map<Addr, Uint8Array>;
 
+/** How many entries of a table hold each EntryKind (indexed by EntryKind). */
+export type TableSummary = Uint32Array;
+
+/** Count a table's entries by kind. */
+export function summarize(table: Uint8Array): TableSummary {
+  const counts = new Uint32Array(6);
+  for (let i = 0; i < table.length; i++) counts[table[i]!]!++;
+  return counts;
+}
+
 /** Where tables can be read from: a PageTables, or a recording's table versions at a checkpoint. */
 export interface TableSource {
   /** The table of real level `level` whose base is `base`. Never write the array returned. */
   tableAt(level: LevelIndex, base: Addr): Uint8Array | undefined;
   /** Visit every table of a real level, in no particular order. */
   forEachTable(level: LevelIndex, fn: (base: Addr, table: Uint8Array) => void): void;
+  /** A table's entry counts, when the source knows them without reading the table. */
+  summaryAt?(level: LevelIndex, base: Addr): TableSummary | undefined;
 }
 
 export class PageTables implements TableSource {
@@ -99,9 +111,29 @@ export class PageTables implements TableSource {
     return this.parent.tableAt(level, base);
   }
 
+  /** A table's entry counts (for maps of large ranges: a recording knows them without reading the table). */
+  summaryAt(level: LevelIndex, base: Addr): TableSummary | undefined {
+    const mine = this.own[level]!.get(base);
+    if (mine !== undefined) return summarize(mine);
+    if (!this.parent) return undefined;
+    const known = this.parent.summaryAt?.(level, base);
+    if (known !== undefined) return known;
+    const table = this.parent.tableAt(level, base);
+    return table ? summarize(table) : undefined;
+  }
+
   /** The table of real level `level` covering addr, if allocated. */
   table(level: LevelIndex, addr: Addr): Uint8Array | undefined {
     return this.tableAt(level, tableBase(this.g, level, addr));
+  }
+
+  /** The tables this instance wrote itself (not read through from its parent), as [level, base] pairs. */
+  ownTables(): [LevelIndex, Addr][] {
+    const out: [LevelIndex, Addr][] = [];
+    this.own.forEach((map, level) => {
+      if (map && this.parent) for (const base of map.keys()) out.push([level as LevelIndex, base]);
+    });
+    return out;
   }
 
   /** Count of allocated tables of a real level. */

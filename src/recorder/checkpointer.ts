@@ -7,7 +7,7 @@
  */
 import type { WalkEvent } from '../events/walk-event.js';
 import type { Geometry } from '../mm/geometry.js';
-import { PageTables } from '../mm/page-tables.js';
+import { PageTables, summarize } from '../mm/page-tables.js';
 import { toContext } from '../replay/state-context.js';
 import { initialState, StateBuilder } from '../replay/walk-state.js';
 import type { Batch, Outcome } from './store.js';
@@ -30,7 +30,7 @@ export class Checkpointer {
   checkpoint(seq: number, batch: Batch): void {
     for (const [level, base] of this.tables.takeDirty()) {
       const table = this.tables.tableAt(level, base);
-      if (table) batch.versions.push({ level, base, seq, data: table.slice() });
+      if (table) batch.versions.push({ level, base, seq, data: table.slice(), counts: summarize(table) });
     }
     batch.checkpoints.push({ seq, context: JSON.stringify(toContext(this.builder.finish())) });
   }

@@ -9,6 +9,7 @@
  * produces; today's RUN_TABLES_SQL and VIEWS_SQL are schema 2.
  */
 import type Database from 'better-sqlite3';
+import { summarize } from '../mm/page-tables.js';
 import { RUN_TABLES_SQL, SCHEMA_VERSION, VIEWS_SQL } from './schema.js';
 
 const MIGRATIONS: Record<number, (db: Database.Database) => void> = {
@@ -40,6 +41,14 @@ const MIGRATIONS: Record<number, (db: Database.Database) => void> = {
       DROP TABLE notable_v1;
       ${VIEWS_SQL}
     `);
+    // Schema 1 kept no entry counts: count them now.
+    const update = db.prepare(
+      'UPDATE table_versions SET n_table = ?, n_present = ?, n_guard = ?, n_huge = ?, n_hugetlb = ? WHERE run = 0 AND level = ? AND base = ? AND seq = ?',
+    );
+    for (const row of db.prepare('SELECT level, base, seq, data FROM table_versions').all() as { level: number; base: number; seq: number; data: Buffer }[]) {
+      const c = summarize(new Uint8Array(row.data));
+      update.run(c[1], c[2], c[3], c[4], c[5], row.level, row.base, row.seq);
+    }
   },
 };
 

@@ -46,6 +46,8 @@ CREATE UNIQUE INDEX chunks_key ON chunks (run, first_seq);
 CREATE TABLE checkpoints (run INTEGER NOT NULL, seq INTEGER NOT NULL, context TEXT NOT NULL, PRIMARY KEY (run, seq));
 CREATE TABLE table_versions (
   run INTEGER NOT NULL, level INTEGER NOT NULL, base INTEGER NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL,
+  n_table INTEGER NOT NULL DEFAULT 0, n_present INTEGER NOT NULL DEFAULT 0, n_guard INTEGER NOT NULL DEFAULT 0,
+  n_huge INTEGER NOT NULL DEFAULT 0, n_hugetlb INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (run, level, base, seq)
 );
 CREATE TABLE notable (

@@ -12,7 +12,7 @@ import { addrToSql, APPLICATION_ID, NAME_TABLES, SCHEMA_SQL, SCHEMA_VERSION } fr
 export interface Batch {
   chunks: { first: number; count: number; data: Uint8Array }[];
   notable: NotableRow[];
-  versions: { level: number; base: number; seq: number; data: Uint8Array }[];
+  versions: { level: number; base: number; seq: number; data: Uint8Array; counts: Uint32Array }[];
   checkpoints: { seq: number; context: string }[];
   /** Events covered once this batch is written. */
   end: number;
@@ -67,7 +67,9 @@ export class RecordingStore {
     const statements = {
       chunk: db.prepare(`INSERT INTO chunks (run, first_seq, count, data) VALUES (${run}, ?, ?, ?)`),
       checkpoint: db.prepare(`INSERT INTO checkpoints (run, seq, context) VALUES (${run}, ?, ?)`),
-      version: db.prepare(`INSERT INTO table_versions (run, level, base, seq, data) VALUES (${run}, ?, ?, ?, ?)`),
+      version: db.prepare(
+        `INSERT INTO table_versions (run, level, base, seq, data, n_table, n_present, n_guard, n_huge, n_hugetlb) VALUES (${run}, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
       notable: db.prepare(
         `INSERT INTO notable (run, seq, kind, level, addr, next, depth, value, count, seq_step, addr_step) VALUES (${run}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
@@ -101,7 +103,8 @@ export class RecordingStore {
           row.seqStep,
           row.addrStep,
         );
-      for (const v of batch.versions) statements.version.run(v.level, v.base, v.seq, v.data);
+      for (const v of batch.versions)
+        statements.version.run(v.level, v.base, v.seq, v.data, v.counts[1], v.counts[2], v.counts[3], v.counts[4], v.counts[5]);
       for (const c of batch.checkpoints) statements.checkpoint.run(c.seq, c.context);
       this.setMeta('event_count', batch.end);
       statements.runCount.run(batch.end, 0);

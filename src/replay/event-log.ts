@@ -7,7 +7,7 @@
 import { CHUNK_EVENTS } from '../events/codec.js';
 import type { NotableRow } from '../events/notable.js';
 import { NotableIndexer } from '../events/notable.js';
-import type { Addr, WalkEvent } from '../events/walk-event.js';
+import type { Addr, LevelIndex, WalkEvent } from '../events/walk-event.js';
 import type { Geometry } from '../mm/geometry.js';
 import { PageTables } from '../mm/page-tables.js';
 import type { Recording } from './open-recording.js';
@@ -29,6 +29,11 @@ export interface EventLog {
    * and, with `near`, whose address lies in [near[0], near[1]) (a run starts at its first address).
    */
   notable(kinds: readonly number[], from: number, to: number, near?: readonly [Addr, Addr]): NotableRow[];
+  /**
+   * The tables that may differ between the checkpoints at or before events a and b, as
+   * [level, base] pairs; undefined when the log cannot tell (then every table is compared).
+   */
+  tablesChangedBetween?(a: number, b: number): [LevelIndex, Addr][] | undefined;
 }
 
 /** A run held in memory, checkpointed every `every` events. */
@@ -113,5 +118,11 @@ export class RecordingLog implements EventLog {
 
   notable(kinds: readonly number[], from: number, to: number, near?: readonly [Addr, Addr]): NotableRow[] {
     return this.recording.notableRows(kinds, from, to, near);
+  }
+
+  tablesChangedBetween(a: number, b: number): [LevelIndex, Addr][] {
+    const ca = this.recording.checkpointAtOrBefore(a).seq;
+    const cb = this.recording.checkpointAtOrBefore(b).seq;
+    return this.recording.tablesVersionedBetween(Math.min(ca, cb), Math.max(ca, cb));
   }
 }

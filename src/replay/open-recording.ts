@@ -42,8 +42,11 @@ interface ChunkRef {
   readonly count: number;
 }
 
-/** One table's versions: checkpoint seqs, ascending. */
-type Versions = number[];
+/** One table's versions: checkpoint seqs, ascending, and each version's entry counts. */
+interface Versions {
+  readonly seqs: number[];
+  readonly counts: Uint32Array[];
+}
 
 /** A recording opened for reading. */
 export class Recording {
@@ -161,17 +164,21 @@ export class Recording {
       if (this.checkpointSeqs[0] !== 0) throw new RecordingError(this.file, 'is damaged: its first checkpoint is missing');
       const versions: Map<Addr, Versions>[] = [0, 1, 2, 3, 4].map(() => new Map());
       let count = 0;
-      for (const row of this.db.prepare(`SELECT level, base, seq FROM table_versions WHERE run = ${this.run} ORDER BY seq`).iterate() as Iterable<{
-        level: number;
-        base: number;
-        seq: number;
-      }>) {
-        if (row.seq > expected) continue;
-        const map = versions[row.level];
-        if (!map) throw new RecordingError(this.file, `is damaged: a table of level ${row.level}`);
-        let list = map.get(row.base);
-        if (!list) map.set(row.base, (list = []));
-        list.push(row.seq);
+      for (const row of this.db
+        .prepare(
+          `SELECT level, base, seq, n_table, n_present, n_guard, n_huge, n_hugetlb FROM table_versions WHERE run = ${this.run} ORDER BY seq`,
+        )
+        .raw()
+        .iterate() as Iterable<number[]>) {
+        const [level, base, seq, nTable, nPresent, nGuard, nHuge, nHugetlb] = row as [number, number, number, number, number, number, number, number];
+        if (seq > expected) continue;
+        const map = versions[level];
+        if (!map) throw new RecordingError(this.file, `is damaged: a table of level ${level}`);
+        let list = map.get(base);
+        if (!list) map.set(base, (list = { seqs: [], counts: [] }));
+        list.seqs.push(seq);
+        const size = this.geometry.ptrs[level]!;
+        list.counts.push(Uint32Array.of(size - nTable - nPresent - nGuard - nHuge - nHugetlb, nTable, nPresent, nGuard, nHuge, nHugetlb));
         count++;
       }
       this.versions = versions;
@@ -315,26 +322,45 @@ export class Recording {
         const map = this.versions[level];
         if (!map) return;
         for (const [base, list] of map) {
-          if (list[0]! > seq || (level === 0 && base === 0)) continue;
+          if (list.seqs[0]! > seq || (level === 0 && base === 0)) continue;
           fn(base, this.tableVersion(level, base, seq)!);
         }
       },
+      summaryAt: (level, base) => {
+        const list = this.versions[level]?.get(base);
+        const at = this.versionIndex(list, seq);
+        return at === -1 ? undefined : list!.counts[at];
+      },
     };
+  }
+
+  /** Tables with a version in (from, to]: the only ones that can differ between those checkpoints. */
+  tablesVersionedBetween(from: number, to: number): [LevelIndex, Addr][] {
+    const out: [LevelIndex, Addr][] = [];
+    this.versions.forEach((map, level) => {
+      for (const [base, list] of map) if (list.seqs.some((s) => s > from && s <= to)) out.push([level as LevelIndex, base]);
+    });
+    return out;
   }
 
   /** The seq of the version of a table in force at checkpoint `seq`, or -1 (for diffs: equal versions are equal tables). */
   versionAt(level: LevelIndex, base: Addr, seq: number): number {
     const list = this.versions[level]?.get(base);
-    if (!list) return -1;
+    const at = this.versionIndex(list, seq);
+    return at === -1 ? -1 : list!.seqs[at]!;
+  }
+
+  private versionIndex(list: Versions | undefined, seq: number): number {
+    if (!list || list.seqs[0]! > seq) return -1;
+    const seqs = list.seqs;
     let lo = 0;
-    let hi = list.length - 1;
-    if (list[0]! > seq) return -1;
+    let hi = seqs.length - 1;
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
-      if (list[mid]! <= seq) lo = mid;
+      if (seqs[mid]! <= seq) lo = mid;
       else hi = mid - 1;
     }
-    return list[lo]!;
+    return lo;
   }
 
   private tableVersion(level: LevelIndex, base: Addr, seq: number): Uint8Array | undefined {

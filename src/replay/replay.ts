@@ -15,6 +15,8 @@ import type { Addr, CallbackName, EntryKind, LevelIndex, LevelName, WalkEvent, W
 import { EVENT_TYPES, LEVELS } from '../events/walk-event.js';
 import { alignDown } from '../mm/geometry.js';
 import type { EventLog } from './event-log.js';
+import { diffStates } from './state-diff.js';
+import type { StateDiff } from './state-diff.js';
 import { evolve, foldEvents } from './walk-state.js';
 import type { WalkState } from './walk-state.js';
 
@@ -100,8 +102,12 @@ export interface Provenance {
   readonly history: readonly EntryChange[];
 }
 
+/** States kept for reuse: the cursor's, its neighbours', and provenance's probes. */
+const CACHE_SIZE = 6;
+
 export class Replay {
-  private cache: { n: number; state: WalkState } | null = null;
+  /** Recently built states, most recent last. */
+  private cache: { n: number; state: WalkState }[] = [];
 
   constructor(readonly log: EventLog) {}
 
@@ -113,16 +119,20 @@ export class Replay {
   stateAt(n: number): WalkState {
     if (!Number.isInteger(n) || n < -1 || n >= this.log.length)
       throw new RangeError(`no event ${n} (the recording holds 0 to ${this.log.length - 1})`);
-    const cached = this.cache;
-    if (cached && cached.n === n) return cached.state;
+    const hit = this.cache.find((c) => c.n === n);
+    if (hit) return hit.state;
     let state: WalkState;
     const checkpoint = this.log.checkpoint(n + 1);
-    if (cached && cached.n < n && cached.n + 1 >= checkpoint.seq) {
-      state = n === cached.n + 1 ? evolve(cached.state, this.log.event(n)) : foldEvents(cached.state, this.log.events(cached.n + 1, n + 1));
+    // The nearest cached state before n, past the checkpoint: fold on from it.
+    let from: { n: number; state: WalkState } | null = null;
+    for (const c of this.cache) if (c.n < n && c.n + 1 >= checkpoint.seq && (!from || c.n > from.n)) from = c;
+    if (from) {
+      state = n === from.n + 1 ? evolve(from.state, this.log.event(n)) : foldEvents(from.state, this.log.events(from.n + 1, n + 1));
     } else {
       state = foldEvents(checkpoint.state, this.log.events(checkpoint.seq, n + 1));
     }
-    this.cache = { n, state };
+    this.cache.push({ n, state });
+    if (this.cache.length > CACHE_SIZE) this.cache.shift();
     return state;
   }
 
@@ -182,17 +192,53 @@ export class Replay {
     );
   }
 
+  /** The difference between the page tables at events a and b (reads only the tables that can differ). */
+  diff(a: number, b: number): StateDiff {
+    const sa = this.stateAt(a);
+    const sb = this.stateAt(b);
+    return diffStates(sa, sb, this.log.tablesChangedBetween?.(a + 1, b + 1));
+  }
+
   /** Which events made the entry of walker level `level` covering `addr` what it is at event `at`. */
   provenance(level: LevelIndex, addr: Addr, at: number): Provenance {
+    const slot = this.slot(level, addr);
+    const history: EntryChange[] = [];
+    for (const seq of this.changeCandidates(level, addr)) {
+      const from = this.slotValue(level, addr, seq - 1);
+      const to = this.slotValue(level, addr, seq);
+      if (from !== to) history.push({ seq, type: this.log.event(seq).type, from, to });
+    }
+    const last = [...history].reverse().find((h) => h.seq <= at);
+    return { level: LEVELS[level], ...slot, entry: this.slotValue(level, addr, at), lastChange: last ? last.seq : null, history };
+  }
+
+  /** Just the last event at or before `at` that changed the entry: cheaper than provenance(), for a pane redrawn on every key. */
+  lastChange(level: LevelIndex, addr: Addr, at: number): number | null {
+    const candidates = this.changeCandidates(level, addr).filter((seq) => seq <= at);
+    for (let i = candidates.length - 1; i >= 0; i--) {
+      const seq = candidates[i]!;
+      if (this.slotValue(level, addr, seq - 1) !== this.slotValue(level, addr, seq)) return seq;
+    }
+    return null;
+  }
+
+  private slot(level: LevelIndex, addr: Addr): { start: Addr; end: Addr } {
+    const g = this.log.geometry;
+    const size = g.entrySize[g.slotTable[level]!]!;
+    const start = alignDown(addr, size);
+    return { start, end: start + size };
+  }
+
+  private slotValue(level: LevelIndex, addr: Addr, n: number): number {
+    const tables = this.stateAt(n).tables;
+    return tables.table(this.log.geometry.slotTable[level]!, addr) === undefined ? ABSENT : tables.entry(level, addr);
+  }
+
+  /** Events that may have changed the slot, ascending: the index narrows them, the states decide. */
+  private changeCandidates(level: LevelIndex, addr: Addr): number[] {
     const g = this.log.geometry;
     const table = g.slotTable[level]!;
-    const size = g.entrySize[table]!;
-    const start = alignDown(addr, size);
-    const end = start + size;
-    const valueAt = (n: number): number => {
-      const tables = this.stateAt(n).tables;
-      return tables.table(table, addr) === undefined ? ABSENT : tables.entry(level, addr);
-    };
+    const { start, end } = this.slot(level, addr);
     const candidates = new Set<number>();
     // A slot also changes when its table comes into being (absent -> none): look at changes anywhere in
     // the table's span, and keep those that really changed the slot.
@@ -233,21 +279,7 @@ export class Replay {
       const last = Math.min(row.count - 1, Math.floor((to - 1 - lo0) / row.addrStep));
       for (let i = first; i <= last; i++) candidates.add(row.seq + i * row.seqStep);
     }
-    const history: EntryChange[] = [];
-    for (const seq of [...candidates].sort((a, b) => a - b)) {
-      const before = valueAt(seq - 1);
-      const after = valueAt(seq);
-      if (before !== after) history.push({ seq, type: this.log.event(seq).type, from: before, to: after });
-    }
-    const last = [...history].reverse().find((h) => h.seq <= at);
-    return {
-      level: LEVELS[level],
-      start,
-      end,
-      entry: valueAt(at),
-      lastChange: last ? last.seq : null,
-      history,
-    };
+    return [...candidates].sort((a, b) => a - b);
   }
 }
 

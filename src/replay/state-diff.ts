@@ -29,16 +29,29 @@ export interface StateDiff {
   readonly entries: number;
 }
 
-export function diffStates(a: WalkState, b: WalkState): StateDiff {
+/**
+ * Compare two states. `candidates`, when given, are the only tables that can
+ * differ (from a recording's table versions): a diff of two moments of a long
+ * recording then reads a handful of tables instead of all of them.
+ */
+export function diffStates(a: WalkState, b: WalkState, candidates?: readonly (readonly [LevelIndex, Addr])[]): StateDiff {
   const g = a.geometry;
   const runs: EntryRun[] = [];
   let entries = 0;
+  const byLevel: Set<Addr>[] | null = candidates ? [0, 1, 2, 3, 4].map(() => new Set<Addr>()) : null;
+  if (byLevel && candidates) {
+    for (const [level, base] of candidates) byLevel[level]!.add(base);
+    for (const [level, base] of [...a.tables.ownTables(), ...b.tables.ownTables()]) byLevel[level]!.add(base);
+  }
   for (let level = 0; level < 5; level++) {
     if (!g.real[level]) continue;
     const t = level as LevelIndex;
     const bases = new Set<Addr>();
-    a.tables.forEachTable(t, (base) => bases.add(base));
-    b.tables.forEachTable(t, (base) => bases.add(base));
+    if (byLevel) for (const base of byLevel[t]!) bases.add(base);
+    else {
+      a.tables.forEachTable(t, (base) => bases.add(base));
+      b.tables.forEachTable(t, (base) => bases.add(base));
+    }
     const size = g.entrySize[t]!;
     const name = LEVELS[ownerLevel(g, t)];
     for (const base of [...bases].sort((x, y) => x - y)) {
