@@ -11,6 +11,8 @@ import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { lsCommand } from './commands/ls.js';
 import { recordCommand } from './commands/record.js';
+import { replayCommand } from './commands/replay.js';
+import { runCommand } from './commands/run.js';
 import { showCommand } from './commands/show.js';
 import { sqlCommand } from './commands/sql.js';
 import { traceCommand } from './commands/trace.js';
@@ -37,6 +39,8 @@ function buildProgram(): Command {
 Examples:
   walkback trace examples/guard-install-zap-retry.yaml   the callback trace, as an instrumented kernel prints it
   walkback check my-scenario.yaml                        validate a scenario
+  walkback run examples/demo.yaml                        record a scenario and open it in the terminal UI
+  walkback replay recordings/demo.db                     time-travel through a recording (? lists the keys)
   npm start                                              the demo: a guard install whose 3rd allocation fails`,
     );
 
@@ -54,6 +58,24 @@ Examples:
     .option('--max-size <size>', 'stop with an error once the file would pass this size (e.g. 200M)')
     .description('run the walk and record every event to a SQLite file, then print where and a summary')
     .action((file: string, flags: { output?: string; force?: boolean; maxSize?: string }) => recordCommand(file, flags));
+
+  program
+    .command('replay')
+    .argument('<recording>', 'a recording (.db)')
+    .option('--at <n>', 'start at this event: N, -N from the end, start or end (default: where the walk stopped)')
+    .option('-F, --follow', 'follow a recording that is still being written (like less +F); any move stops following, F resumes')
+    .option('--run <k>', 'which run of the recording (0, the default, is the recorded walk)')
+    .description('time-travel through a recording in the terminal UI (? lists the keys)')
+    .action((file: string, flags: { at?: string; follow?: boolean; run?: string }) => replayCommand(file, flags));
+
+  program
+    .command('run')
+    .argument('<scenario>', 'a scenario file (YAML or JSON)')
+    .option('-o, --output <file>', 'where to record (default: recordings/<scenario name>.db, numbered if it exists)')
+    .option('-f, --force', 'replace the output file if it exists')
+    .option('--max-size <size>', 'stop with an error once the file would pass this size (e.g. 200M)')
+    .description('record a scenario and open it in the terminal UI (without a terminal: record and print the abort summary)')
+    .action((file: string, flags: { output?: string; force?: boolean; maxSize?: string }) => runCommand(file, flags));
 
   program
     .command('show')
@@ -93,8 +115,9 @@ Examples:
 
   program
     .command('demo')
-    .description('run the default demo: MADV_GUARD_INSTALL whose 3rd page-table allocation fails')
-    .action(() => demoCommand());
+    .option('-o, --output <file>', 'where to record (default: recordings/demo.db, replaced)')
+    .description('the default demo (npm start): record MADV_GUARD_INSTALL whose 3rd page-table allocation fails and open it')
+    .action((flags: { output?: string }) => demoCommand(flags));
 
   return program;
 }

@@ -57,7 +57,7 @@ export class Recording {
   private chunks: ChunkRef[] = [];
   private checkpointSeqs: number[] = [];
   /** Per level: table base -> versions. */
-  private versions: Map<Addr, Versions>[] = [];
+  private readonly versions: Map<Addr, Versions>[] = [0, 1, 2, 3, 4].map(() => new Map());
   private versionCount = 0;
   private readonly chunkCache = new Map<number, WalkEvent[]>();
   private readonly blobCache = new Map<string, Uint8Array>();
@@ -149,41 +149,47 @@ export class Recording {
     }
   }
 
+  /** Events indexed so far: refresh() reads only what was committed after them. */
+  private indexedTo = 0;
+
   private readIndex(): void {
-    {
-      this.metaCache = null;
-      this.chunks = this.db.prepare(`SELECT first_seq AS first, count FROM chunks WHERE run = ${this.run} ORDER BY first_seq`).all() as ChunkRef[];
-      let expected = 0;
-      for (const chunk of this.chunks) {
-        if (chunk.first !== expected) throw new RecordingError(this.file, `is damaged: events ${expected} to ${chunk.first - 1} are missing`);
-        expected += chunk.count;
-      }
-      this.checkpointSeqs = (this.db.prepare(`SELECT seq FROM checkpoints WHERE run = ${this.run} ORDER BY seq`).pluck().all() as number[]).filter(
-        (s) => s <= expected,
-      );
-      if (this.checkpointSeqs[0] !== 0) throw new RecordingError(this.file, 'is damaged: its first checkpoint is missing');
-      const versions: Map<Addr, Versions>[] = [0, 1, 2, 3, 4].map(() => new Map());
-      let count = 0;
-      for (const row of this.db
-        .prepare(
-          `SELECT level, base, seq, n_table, n_present, n_guard, n_huge, n_hugetlb FROM table_versions WHERE run = ${this.run} ORDER BY seq`,
-        )
-        .raw()
-        .iterate() as Iterable<number[]>) {
-        const [level, base, seq, nTable, nPresent, nGuard, nHuge, nHugetlb] = row as [number, number, number, number, number, number, number, number];
-        if (seq > expected) continue;
-        const map = versions[level];
-        if (!map) throw new RecordingError(this.file, `is damaged: a table of level ${level}`);
-        let list = map.get(base);
-        if (!list) map.set(base, (list = { seqs: [], counts: [] }));
-        list.seqs.push(seq);
-        const size = this.geometry.ptrs[level]!;
-        list.counts.push(Uint32Array.of(size - nTable - nPresent - nGuard - nHuge - nHugetlb, nTable, nPresent, nGuard, nHuge, nHugetlb));
-        count++;
-      }
-      this.versions = versions;
-      this.versionCount = count;
+    this.metaCache = null;
+    const from = this.indexedTo;
+    const fresh = this.db
+      .prepare(`SELECT first_seq AS first, count FROM chunks WHERE run = ${this.run} AND first_seq >= ? ORDER BY first_seq`)
+      .all(from) as ChunkRef[];
+    let expected = from;
+    for (const chunk of fresh) {
+      if (chunk.first !== expected) throw new RecordingError(this.file, `is damaged: events ${expected} to ${chunk.first - 1} are missing`);
+      expected += chunk.count;
     }
+    const seqs = this.db
+      .prepare(`SELECT seq FROM checkpoints WHERE run = ${this.run} AND seq >= ? AND seq <= ? ORDER BY seq`)
+      .pluck()
+      .all(from === 0 ? 0 : from + 1, expected) as number[];
+    if (from === 0 && seqs[0] !== 0) throw new RecordingError(this.file, 'is damaged: its first checkpoint is missing');
+    // Table versions of checkpoints up to `expected`; a version for a later checkpoint is read when its chunk is.
+    const rows = this.db
+      .prepare(
+        `SELECT level, base, seq, n_table, n_present, n_guard, n_huge, n_hugetlb FROM table_versions WHERE run = ${this.run} AND seq > ? AND seq <= ? ORDER BY seq`,
+      )
+      .raw()
+      .all(from === 0 ? -1 : from, expected) as number[][];
+    for (const row of rows) if (!this.versions[row[0]!]) throw new RecordingError(this.file, `is damaged: a table of level ${row[0]}`);
+    // Only now, with everything read and checked: a failure above leaves the index as it was.
+    for (const row of rows) {
+      const [level, base, seq, nTable, nPresent, nGuard, nHuge, nHugetlb] = row as [number, number, number, number, number, number, number, number];
+      const map = this.versions[level]!;
+      let list = map.get(base);
+      if (!list) map.set(base, (list = { seqs: [], counts: [] }));
+      list.seqs.push(seq);
+      const size = this.geometry.ptrs[level]!;
+      list.counts.push(Uint32Array.of(size - nTable - nPresent - nGuard - nHuge - nHugetlb, nTable, nPresent, nGuard, nHuge, nHugetlb));
+    }
+    for (const chunk of fresh) this.chunks.push(chunk);
+    for (const seq of seqs) this.checkpointSeqs.push(seq);
+    this.versionCount += rows.length;
+    this.indexedTo = expected;
   }
 
   /** Committed events. */

@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/** The default demo (npm start): MADV_GUARD_INSTALL across a 1 GiB boundary whose 3rd table allocation fails. */
+/**
+ * The default demo (npm start): MADV_GUARD_INSTALL across a 1 GiB boundary
+ * whose 3rd table allocation fails, recorded to recordings/demo.db (replaced
+ * on each run: it is the demo's) and opened in the terminal UI.
+ */
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { traceCommand } from './trace.js';
+import { recordAndOpen } from './run.js';
 
 export const DEMO_SCENARIO = fileURLToPath(new URL('../../../../examples/demo.yaml', import.meta.url));
+export const DEMO_RECORDING = join('recordings', 'demo.db');
 
-export function demoCommand(): void {
-  traceCommand(DEMO_SCENARIO);
+export async function demoCommand(flags: { output?: string } = {}): Promise<void> {
+  await recordAndOpen(DEMO_SCENARIO, flags.output ?? DEMO_RECORDING, { force: true });
 }

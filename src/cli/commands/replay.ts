@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/** walkback replay REC [--at N] [--follow]: the time-travel terminal UI on a recording. */
+import { openUi, whyNoTerminal } from '../../views/tui/open-ui.js';
+import { UsageError } from '../errors.js';
+import { openRecording, parseEventNumber } from '../inputs.js';
+
+export interface ReplayFlags {
+  readonly at?: string;
+  readonly follow?: boolean;
+  readonly run?: string;
+}
+
+export async function replayCommand(file: string, flags: ReplayFlags): Promise<void> {
+  const why = whyNoTerminal();
+  if (why)
+    throw new UsageError(
+      `replay is interactive and ${why}; for text use walkback show ${file} (the state and abort summary, --json for JSON) or walkback trace ${file} (the callback trace)`,
+    );
+  const run = flags.run === undefined ? undefined : parseRun(flags.run);
+  const recording = openRecording(file, run === undefined ? {} : { run });
+  try {
+    const at = flags.at === undefined ? undefined : parseEventNumber(flags.at, recording.length);
+    await openUi(recording, { follow: flags.follow ?? false, ...(at !== undefined ? { at } : {}) });
+  } finally {
+    recording.close();
+  }
+}
+
+function parseRun(text: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`--run ${text}: not a run number; give 0 (the recorded walk) or a sweep branch's number`);
+  return Number(text);
+}

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * walkback run SCENARIO: record, then open the recording in the terminal UI.
+ * Without a terminal it records and prints the abort summary instead (exit 0),
+ * so that scripts and CI get the recording and a report, not an error.
+ */
+import { loadScenario } from '../../scenario/load-scenario.js';
+import { openUi, whyNoTerminal } from '../../views/tui/open-ui.js';
+import { openRecording } from '../inputs.js';
+import { chooseOutput, describeResult, recordScenario } from './record.js';
+import type { RecordFlags } from './record.js';
+
+export async function runCommand(scenarioFile: string, flags: RecordFlags): Promise<void> {
+  const scenario = loadScenario(scenarioFile);
+  await recordAndOpen(scenarioFile, chooseOutput(scenario, flags), flags);
+}
+
+/** Record a scenario file to `output` and open it (or, without a terminal, print what was recorded). */
+export async function recordAndOpen(scenarioFile: string, output: string, flags: RecordFlags): Promise<void> {
+  const scenario = loadScenario(scenarioFile);
+  const result = await recordScenario(scenario, output, flags);
+  const why = whyNoTerminal();
+  if (why) {
+    process.stdout.write(describeResult(result));
+    process.stderr.write(`walkback: not opening the terminal UI: ${why}; walkback replay ${result.file} opens it from a terminal\n`);
+    return;
+  }
+  const recording = openRecording(result.file);
+  try {
+    await openUi(recording);
+  } finally {
+    recording.close();
+  }
+  process.stdout.write(`recorded ${result.file}; walkback replay ${result.file} opens it again\n`);
+}

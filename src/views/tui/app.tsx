@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * The container: the only useInput, the only place state and the recording
+ * meet. Components below only draw what they are given. Keys become commands
+ * (keymap.ts); commands that need the recording (next allocation, search) are
+ * resolved here into plain reducer actions.
+ */
+import { Box, useApp, useInput, useStdout } from 'ink';
+import { useEffect, useMemo, useReducer, useState } from 'react';
+
+import { hex } from '../../mm/geometry.js';
+import { describeVma } from '../../mm/vmas.js';
+import { parseQuery } from '../../replay/query.js';
+import { formatSummary } from '../show/show.js';
+import { DetailPane } from './components/detail-pane.js';
+import { EventList } from './components/event-list.js';
+import { Overlay } from './components/overlay.js';
+import { PageTableView } from './components/page-table-view.js';
+import { PopulationMap } from './components/population-map.js';
+import { StatusBar } from './components/status-bar.js';
+import { Timeline } from './components/timeline.js';
+import { entryDetail, eventDetail } from './model/details.js';
+import { changedBy, treeRows } from './model/page-table-tree.js';
+import { populationMap, zoomedRange } from './model/population-map.js';
+import type { JumpKind, TuiSession } from './model/session.js';
+import { commandFor, KEYMAP } from './state/keymap.js';
+import type { Command, KeyPress } from './state/keymap.js';
+import { initialUiState, uiReducer } from './state/ui-state.js';
+import type { UiAction, UiState } from './state/ui-state.js';
+import type { Theme } from './theme.js';
+
+export interface AppProps {
+  readonly session: TuiSession;
+  readonly theme: Theme;
+  /** Start at this event (default: the failure, or the end). */
+  readonly initialSeq?: number;
+  /** Follow a recording that is still being written. */
+  readonly follow?: boolean;
+  /** Terminal size, when the caller knows better than stdout (tests). */
+  readonly size?: { readonly columns: number; readonly rows: number };
+  /** How often to look for new events when following, in ms. */
+  readonly pollMs?: number;
+}
+
+function useTerminalSize(fixed?: { columns: number; rows: number }): { columns: number; rows: number } {
+  const { stdout } = useStdout();
+  // One row less than the terminal: a frame as tall as the screen makes Ink clear the whole screen on every redraw.
+  const read = () => fixed ?? { columns: stdout.columns || 80, rows: (stdout.rows || 24) - 1 };
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    if (fixed) return;
+    const onResize = () => setSize(read());
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  });
+  return size;
+}
+
+const JUMP_COMMANDS: Partial<Record<Command, [JumpKind, 1 | -1]>> = {
+  'alloc-next': ['alloc', 1],
+  'alloc-prev': ['alloc', -1],
+  'error-next': ['failure', 1],
+  'error-prev': ['failure', -1],
+  'split-next': ['split', 1],
+  'split-prev': ['split', -1],
+  'install-next': ['install', 1],
+  'install-prev': ['install', -1],
+  'zap-next': ['zap', 1],
+  'zap-prev': ['zap', -1],
+  'vma-next': ['vma', 1],
+  'vma-prev': ['vma', -1],
+  'walk-next': ['walk', 1],
+  'walk-prev': ['walk', -1],
+};
+
+const STEPS: Partial<Record<Command, number>> = {
+  'step-next': 1,
+  'step-prev': -1,
+  'step+10': 10,
+  'step-10': -10,
+  'step+100': 100,
+  'step-100': -100,
+  'step+1000': 1000,
+  'step-1000': -1000,
+};
+
+/** Ink's key object, as a KeyPress. */
+export function toKeyPress(input: string, key: { [k: string]: boolean | undefined }): KeyPress {
+  const names = ['leftArrow', 'rightArrow', 'upArrow', 'downArrow', 'pageUp', 'pageDown', 'home', 'end', 'tab', 'return', 'escape', 'backspace', 'delete'] as const;
+  const map: Record<(typeof names)[number], KeyPress['name']> = {
+    leftArrow: 'left',
+    rightArrow: 'right',
+    upArrow: 'up',
+    downArrow: 'down',
+    pageUp: 'pageUp',
+    pageDown: 'pageDown',
+    home: 'home',
+    end: 'end',
+    tab: 'tab',
+    return: 'return',
+    escape: 'escape',
+    backspace: 'backspace',
+    delete: 'backspace',
+  };
+  for (const n of names) if (key[n]) return { input, name: map[n]!, ctrl: key.ctrl === true };
+  return { input, ctrl: key.ctrl === true };
+}
+
+export function App({ session, theme, initialSeq, follow, size: fixedSize, pollMs = 250 }: AppProps) {
+  const { exit } = useApp();
+  const { columns, rows } = useTerminalSize(fixedSize);
+  const [ui, dispatch] = useReducer(uiReducer, undefined, () =>
+    initialUiState(session.length, { seq: initialSeq ?? session.failureOrEnd(), follow: follow ?? false }),
+  );
+
+  // Follow a recording that is still being written.
+  useEffect(() => {
+    if (!follow) return;
+    const timer = setInterval(() => {
+      try {
+        if (session.refresh()) dispatch({ type: 'recording/grew', length: session.length });
+      } catch {
+        // A writer mid-transaction: try again at the next tick.
+      }
+    }, pollMs);
+    return () => clearInterval(timer);
+  }, [follow, session, pollMs]);
+
+  const layout = computeLayout(columns, rows);
+  const state = useMemo(() => session.stateAt(ui.seq), [session, ui.seq, ui.length]);
+  const event = session.event(ui.seq);
+  const range = session.range(state);
+  const changed = useMemo(() => changedBy(event, state.geometry), [event, state.geometry]);
+  const tree = useMemo(
+    () =>
+      range
+        ? treeRows(state, range[0], range[1], { expanded: ui.expanded, collapsed: ui.collapsed, followWalker: true, changed })
+        : { rows: [], truncated: false },
+    [state, range?.[0], range?.[1], ui.expanded, ui.collapsed, changed],
+  );
+  // The selected row: the user's in the tables pane; otherwise the entry the event changed, or where the walker is.
+  const selected =
+    ui.focus === 'tables' ? Math.min(ui.tableRow, Math.max(0, tree.rows.length - 1)) : Math.max(0, autoSelected(tree.rows));
+  const row = tree.rows[selected] ?? null;
+  const madeBy = useMemo(() => {
+    if (!row || ui.seq < 0) return null;
+    const seq = session.replay.lastChange(row.owner, row.start, ui.seq);
+    return seq === null ? null : session.event(seq);
+  }, [session, row?.owner, row?.start, ui.seq]);
+
+  const finalSummary = useMemo(() => session.summary(session.length - 1), [session, ui.length]);
+  const mapCells = layout.mapRows * layout.width;
+  const mapRange = range ? zoomedRange(range[0], range[1], ui.zoom, state.at?.addr ?? range[0], state.geometry.pageSize, mapCells) : null;
+  const cells = useMemo(() => (mapRange ? populationMap(state, mapRange[0], mapRange[1], mapCells) : []), [state, mapRange?.[0], mapRange?.[1], mapCells]);
+  const walkEnded = state.phase === 'returned' || state.phase === 'done' || state.phase === 'oops' || state.phase === 'livelock';
+  const reached = walkEnded && (state.clientRet ?? state.ret) !== 0 ? state.reached : null;
+
+  useInput((input, key) => {
+    handleKey(toKeyPress(input, key as unknown as Record<string, boolean>), ui, dispatch, session, exit, {
+      treeRows: tree.rows.length,
+      selectedKey: row?.expandable ? row.key : null,
+      selectedExpanded: row?.expanded ?? false,
+      madeBy: madeBy?.seq ?? null,
+      selected,
+    });
+  });
+
+  if (ui.overlay) {
+    const lines =
+      ui.overlay === 'help'
+        ? helpLines()
+        : ui.overlay === 'summary'
+          ? formatSummary(finalSummary)
+          : diffLines(session, ui);
+    const title =
+      ui.overlay === 'help'
+        ? 'keys'
+        : ui.overlay === 'summary'
+          ? `abort summary of the recording (${session.length} events)`
+          : `what changed from event ${ui.mark} to event ${ui.seq}`;
+    return (
+      <Box flexDirection="column" width={layout.width} height={rows}>
+        <Overlay title={title} lines={lines} scroll={ui.overlayScroll} width={layout.width} height={rows - 1} />
+        <StatusBar prompt={ui.prompt} message={ui.message} width={layout.width} theme={theme} />
+      </Box>
+    );
+  }
+
+  const meta = session.meta();
+  const context = [
+    state.walk ? `walk ${state.walks} ${state.walk.api}` : 'set-up',
+    state.vma ? `vma ${describeVma(state.vma)}` : null,
+    state.at ? `at ${state.at.level ?? 'vma'} ${hex(state.at.addr)}` : null,
+    state.phase === 'returned' || state.phase === 'done' ? `ret ${state.clientRet ?? state.ret}` : state.phase === 'oops' || state.phase === 'livelock' ? state.phase : null,
+  ]
+    .filter(Boolean)
+    .join('  ');
+
+  return (
+    <Box flexDirection="column" width={layout.width} height={rows}>
+      <Timeline
+        width={layout.width}
+        title={`walkback ${meta.scenarioName} (${meta.arch}, ${meta.kernel})`}
+        seq={ui.seq}
+        length={session.length}
+        mark={ui.mark}
+        markers={session.markers(layout.width)}
+        context={context}
+        follow={ui.follow}
+        theme={theme}
+      />
+      <Box flexDirection="row" height={layout.middle}>
+        <EventList rows={session.window(ui.seq, layout.middle - 1)} seq={ui.seq} mark={ui.mark} width={layout.eventsWidth} height={layout.middle} focused={ui.focus === 'events'} theme={theme} />
+        <Box width={1} />
+        <PageTableView rows={tree.rows} selected={selected} width={layout.width - layout.eventsWidth - 1} height={layout.middle} focused={ui.focus === 'tables'} theme={theme} truncated={tree.truncated} />
+      </Box>
+      <PopulationMap
+        cells={cells}
+        stop={state.at?.addr ?? finalSummary.stop?.seq ?? null}
+        reached={reached}
+        range={mapRange}
+        zoom={ui.zoom}
+        width={layout.width}
+        height={layout.mapRows + 1}
+        focused={ui.focus === 'map'}
+        theme={theme}
+      />
+      <DetailPane event={eventDetail(event)} entry={entryDetail(row, madeBy)} entryFirst={ui.focus === 'tables'} width={layout.width} height={layout.detail} theme={theme} />
+      <StatusBar prompt={ui.prompt} message={ui.message} width={layout.width} theme={theme} />
+    </Box>
+  );
+}
+
+/** The row an event is about: the first entry it changed, else the deepest entry the walker is at. */
+function autoSelected(rows: readonly { changed: boolean; here: boolean }[]): number {
+  const changed = rows.findIndex((r) => r.changed);
+  if (changed >= 0) return changed;
+  for (let i = rows.length - 1; i >= 0; i--) if (rows[i]!.here) return i;
+  return 0;
+}
+
+export interface Layout {
+  readonly width: number;
+  readonly middle: number;
+  readonly eventsWidth: number;
+  readonly mapRows: number;
+  readonly detail: number;
+}
+
+/** Where the panes go: the timeline (3 lines), events beside page tables, the map, details, the status line. */
+export function computeLayout(columns: number, rows: number): Layout {
+  const width = Math.max(40, columns);
+  const mapRows = rows >= 40 ? 4 : rows >= 30 ? 3 : 2;
+  const detail = rows >= 28 ? 5 : 4;
+  const middle = Math.max(4, rows - 3 - (mapRows + 1) - detail - 1);
+  const eventsWidth = Math.floor(width * (width >= 120 ? 0.45 : 0.5));
+  return { width, middle, eventsWidth, mapRows, detail };
+}
+
+function helpLines(): string[] {
+  const lines: string[] = [];
+  let group = '';
+  for (const b of KEYMAP) {
+    if (!b.help) continue;
+    if (b.group !== group) {
+      if (group) lines.push('');
+      lines.push(b.group);
+      group = b.group;
+    }
+    lines.push(`  ${b.label.padEnd(12)} ${b.help}`);
+  }
+  lines.push('', 'Timeline markers: ! failure  s split  z zap  | ret  a allocation  . install');
+  lines.push('Population map: . no table  - empty table  # present  g guard marker  H huge  T hugetlb  X the walker');
+  return lines;
+}
+
+function diffLines(session: TuiSession, ui: UiState): string[] {
+  if (ui.mark === null) return ['No mark: press m at one event, move, then d.'];
+  const [a, b] = ui.mark <= ui.seq ? [ui.mark, ui.seq] : [ui.seq, ui.mark];
+  const diff = session.diff(a, b);
+  const name = (k: number) => ['none', 'table', 'present', 'guard', 'huge', 'hugetlb'][k] ?? '?';
+  const line = (r: { level: string; start: number; end: number; from: number; to: number; count: number }) =>
+    `  ${r.level.padEnd(4)} ${hex(r.start)}-${hex(r.end)}  ${name(r.from)} -> ${name(r.to)}${r.count > 1 ? `  (${r.count} entries)` : ''}`;
+  const lines = [`${diff.entries} entr${diff.entries === 1 ? 'y' : 'ies'} differ between event ${a} and event ${b}`];
+  if (diff.added.length) lines.push('', 'added', ...diff.added.map(line));
+  if (diff.removed.length) lines.push('', 'removed', ...diff.removed.map(line));
+  if (diff.changed.length) lines.push('', 'changed', ...diff.changed.map(line));
+  return lines;
+}
+
+interface KeyContext {
+  readonly treeRows: number;
+  readonly selectedKey: string | null;
+  readonly selectedExpanded: boolean;
+  readonly madeBy: number | null;
+  readonly selected: number;
+}
+
+/** One key press: prompt editing, overlay scrolling, or a command. */
+export function handleKey(
+  key: KeyPress,
+  ui: UiState,
+  dispatch: (action: UiAction) => void,
+  session: TuiSession,
+  exit: () => void,
+  context: KeyContext,
+): void {
+  if (ui.prompt) {
+    if (key.name === 'escape') return dispatch({ type: 'prompt/close' });
+    if (key.name === 'backspace') return dispatch({ type: 'prompt/input', text: ui.prompt.text.slice(0, -1) });
+    if (key.name === 'return') {
+      dispatch({ type: 'prompt/close' });
+      return submitPrompt(ui.prompt.kind, ui.prompt.text, ui, dispatch, session);
+    }
+    if (key.input && !key.ctrl && !key.name) dispatch({ type: 'prompt/input', text: ui.prompt.text + key.input });
+    return;
+  }
+  const command = commandFor(key);
+  if (ui.overlay) {
+    if (command === 'close' || command === 'quit' || command === (ui.overlay === 'help' ? 'help' : ui.overlay === 'summary' ? 'summary' : 'diff'))
+      return dispatch({ type: 'overlay/close' });
+    if (command === 'down' || command === 'step-next') return dispatch({ type: 'overlay/scroll', delta: 1 });
+    if (command === 'up' || command === 'step-prev') return dispatch({ type: 'overlay/scroll', delta: -1 });
+    if (command === 'step+10') return dispatch({ type: 'overlay/scroll', delta: 10 });
+    if (command === 'step-10') return dispatch({ type: 'overlay/scroll', delta: -10 });
+    return;
+  }
+  if (command === null) return;
+  const step = STEPS[command];
+  if (step !== undefined) return dispatch({ type: 'cursor/step', delta: step });
+  const jump = JUMP_COMMANDS[command];
+  if (jump) {
+    const [kind, direction] = jump;
+    const seq = session.jump(kind, ui.seq, direction);
+    if (seq === null) return dispatch({ type: 'message', text: `no ${direction > 0 ? 'later' : 'earlier'} ${kind === 'failure' ? 'failure' : kind} event` });
+    return dispatch({ type: 'cursor/jump', seq });
+  }
+  switch (command) {
+    case 'down':
+    case 'up': {
+      const delta = command === 'down' ? 1 : -1;
+      if (ui.focus === 'tables') return dispatch({ type: 'table/select', row: Math.min(context.treeRows - 1, context.selected + delta) });
+      return dispatch({ type: 'cursor/step', delta });
+    }
+    case 'start':
+      return dispatch({ type: 'cursor/jump', seq: -1 });
+    case 'end':
+      return dispatch({ type: 'cursor/jump', seq: session.length - 1 });
+    case 'failure':
+      return dispatch({ type: 'cursor/jump', seq: session.failureOrEnd(), message: `where the walk stopped: event ${session.failureOrEnd()}` });
+    case 'goto':
+      return dispatch({ type: 'prompt/open', kind: 'goto' });
+    case 'search':
+      return dispatch({ type: 'prompt/open', kind: 'search' });
+    case 'match-next':
+    case 'match-prev': {
+      if (!ui.search) return dispatch({ type: 'message', text: 'no search yet: press / to search' });
+      const direction = command === 'match-next' ? 1 : -1;
+      const seq = session.search(ui.search.query, ui.seq, direction);
+      if (seq === null) return dispatch({ type: 'message', text: `no ${direction > 0 ? 'later' : 'earlier'} match for /${ui.search.text}`, error: true });
+      return dispatch({ type: 'cursor/jump', seq });
+    }
+    case 'mark':
+      return dispatch({ type: 'mark/set' });
+    case 'mark-clear':
+      return dispatch({ type: 'mark/clear' });
+    case 'diff':
+      return dispatch({ type: 'overlay/toggle', overlay: 'diff' });
+    case 'summary':
+      return dispatch({ type: 'overlay/toggle', overlay: 'summary' });
+    case 'help':
+      return dispatch({ type: 'overlay/toggle', overlay: 'help' });
+    case 'provenance':
+      if (context.madeBy === null) return dispatch({ type: 'message', text: 'the selected entry has not changed since the start' });
+      return dispatch({ type: 'cursor/jump', seq: context.madeBy, message: `the event that made the selected entry: ${context.madeBy}` });
+    case 'focus-next':
+      // Entering the tables, start from the row the event is about.
+      if (ui.focus === 'events') dispatch({ type: 'table/select', row: context.selected });
+      return dispatch({ type: 'focus/next' });
+    case 'toggle':
+      if (ui.focus !== 'tables' || !context.selectedKey) return;
+      return dispatch({ type: 'table/expand', key: context.selectedKey, open: !context.selectedExpanded });
+    case 'zoom-in':
+      return dispatch({ type: 'map/zoom', delta: 1 });
+    case 'zoom-out':
+      return dispatch({ type: 'map/zoom', delta: -1 });
+    case 'follow':
+      return dispatch({ type: 'follow/set', on: !ui.follow });
+    case 'close':
+      return dispatch({ type: 'message', text: '' });
+    case 'quit':
+      return exit();
+    default:
+      return;
+  }
+}
+
+function submitPrompt(kind: 'search' | 'goto', text: string, ui: UiState, dispatch: (action: UiAction) => void, session: TuiSession): void {
+  if (kind === 'goto') {
+    const t = text.trim();
+    if (!/^-?\d+$/.test(t)) return dispatch({ type: 'message', text: `'${text}' is not an event number`, error: true });
+    const n = Number(t) < 0 ? session.length + Number(t) : Number(t);
+    if (n < 0 || n >= session.length) return dispatch({ type: 'message', text: `no event ${t}: the recording has 0 to ${session.length - 1}`, error: true });
+    return dispatch({ type: 'cursor/jump', seq: n });
+  }
+  const parsed = parseQuery(text);
+  if (!parsed.ok) return dispatch({ type: 'message', text: parsed.problem, error: true });
+  dispatch({ type: 'search/set', text, query: parsed.query });
+  const seq = session.search(parsed.query, ui.seq, 1) ?? session.search(parsed.query, -1, 1);
+  if (seq === null) return dispatch({ type: 'message', text: `no match for /${text}`, error: true });
+  return dispatch({ type: 'cursor/jump', seq, message: seq <= ui.seq ? `/${text}: wrapped to the first match` : `/${text}` });
+}
+
+

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/** The population map: one glyph per cell of the range, where the walk stopped, and what it never reached. */
+import { Box, Text } from 'ink';
+import type { Cell, CellKind } from '../model/population-map.js';
+import type { Theme } from '../theme.js';
+
+export const GLYPHS: Record<CellKind, string> = { untouched: '.', empty: '-', present: '#', guard: 'g', huge: 'H', hugetlb: 'T' };
+
+export interface PopulationMapProps {
+  readonly cells: readonly Cell[];
+  /** The address the walker stopped at (or is at), marked X. */
+  readonly stop: number | null;
+  /** The walk did not get past this address (the unreached part is dimmed), or null. */
+  readonly reached: number | null;
+  readonly range: readonly [number, number] | null;
+  readonly zoom: number;
+  readonly width: number;
+  readonly height: number;
+  readonly focused: boolean;
+  readonly theme: Theme;
+}
+
+const hex = (a: number) => '0x' + a.toString(16);
+
+export function PopulationMap({ cells, stop, reached, range, zoom, width, height, focused, theme }: PopulationMapProps) {
+  const lines: Cell[][] = [];
+  for (let i = 0; i < cells.length; i += width) lines.push(cells.slice(i, i + width));
+  const colour = (cell: Cell) =>
+    cell.kind === 'guard' ? theme.good : cell.kind === 'present' ? theme.accent : cell.kind === 'huge' || cell.kind === 'hugetlb' ? theme.special : undefined;
+  const cellSize = cells[0] ? cells[0].end - cells[0].start : 0;
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text bold underline={focused} wrap="truncate-end">
+        population{range ? ` ${hex(range[0])}-${hex(range[1])}` : ''} {cellSize ? `(${formatSize(cellSize)} a cell${zoom ? `, zoom ${zoom}` : ''})` : ''}
+        <Text dimColor>  . none  - empty table  # present  g guard  H huge  T hugetlb  X stop</Text>
+      </Text>
+      {lines.slice(0, height - 1).map((line, i) => (
+        <Text key={i} wrap="truncate-end">
+          {line.map((cell, j) => {
+            const isStop = stop !== null && cell.start <= stop && stop < cell.end;
+            const unreached = reached !== null && cell.start >= reached;
+            return (
+              <Text key={j} color={isStop ? theme.error : colour(cell)} bold={isStop} dimColor={unreached && !isStop} inverse={isStop}>
+                {isStop ? 'X' : unreached ? GLYPHS[cell.kind].replace('.', ' ') : GLYPHS[cell.kind]}
+              </Text>
+            );
+          })}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+export function formatSize(bytes: number): string {
+  const units: [number, string][] = [
+    [2 ** 40, 'T'],
+    [2 ** 30, 'G'],
+    [2 ** 20, 'M'],
+    [2 ** 10, 'K'],
+  ];
+  for (const [unit, name] of units) if (bytes >= unit) return `${+(bytes / unit).toFixed(1)}${name}`;
+  return `${bytes}B`;
+}

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * The population map: a range of addresses cut into cells, each summarized
+ * from the page tables at the cursor: untouched (no table reaches it), a table
+ * allocated but empty, present pages, guard markers, huge or hugetlb entries.
+ * Whole PTE tables are counted from their summaries, so the cost follows the
+ * tables in the range, not its size; a cell smaller than a table reads it.
+ */
+import type { Addr, LevelIndex } from '../../../events/walk-event.js';
+import { Entry } from '../../../events/walk-event.js';
+import { alignDown, levelAddrEnd, ownerLevel, tableBase } from '../../../mm/geometry.js';
+import type { WalkState } from '../../../replay/walk-state.js';
+
+export type CellKind = 'untouched' | 'empty' | 'present' | 'guard' | 'huge' | 'hugetlb';
+
+export interface Counts {
+  untouched: number;
+  empty: number;
+  present: number;
+  guard: number;
+  huge: number;
+  hugetlb: number;
+}
+
+export interface Cell {
+  readonly start: Addr;
+  readonly end: Addr;
+  /** What the cell shows: the most telling kind it holds. */
+  readonly kind: CellKind;
+  /** Pages of each kind. */
+  readonly counts: Readonly<Counts>;
+}
+
+/** Which kind a cell shows when it holds several: what a reviewer looks for first. */
+const PRIORITY: CellKind[] = ['guard', 'present', 'huge', 'hugetlb', 'empty', 'untouched'];
+
+const zero = (): Counts => ({ untouched: 0, empty: 0, present: 0, guard: 0, huge: 0, hugetlb: 0 });
+
+/** Count the pages of each kind in [a, b). */
+export function countRange(state: WalkState, a: Addr, b: Addr): Counts {
+  const g = state.geometry;
+  const tables = state.tables;
+  const page = g.pageSize;
+  const out = zero();
+  const visit = (table: LevelIndex, from: Addr, to: Addr): void => {
+    const owner = ownerLevel(g, table);
+    let addr = from;
+    while (addr < to) {
+      const next = levelAddrEnd(g, table, addr, to);
+      const pages = (next - addr) / page;
+      const kind = tables.entry(owner, addr);
+      if (kind === Entry.NONE) {
+        if (owner === 4) out.empty += pages;
+        else out.untouched += pages;
+      } else if (kind === Entry.PRESENT) out.present += pages;
+      else if (kind === Entry.MARKER) out.guard += pages;
+      else if (kind === Entry.HUGE) out.huge += pages;
+      else if (kind === Entry.HUGETLB) out.hugetlb += pages;
+      else if (kind === Entry.TABLE) {
+        const child = (owner + 1) as LevelIndex;
+        const span = g.tableSpan[child]!;
+        const whole = next - addr === span && alignDown(addr, span) === addr;
+        const summary = whole && child === 4 ? tables.summaryAt(4, tableBase(g, 4, addr)) : undefined;
+        if (summary) {
+          out.empty += summary[Entry.NONE]!;
+          out.present += summary[Entry.PRESENT]!;
+          out.guard += summary[Entry.MARKER]!;
+        } else {
+          visit(child, addr, next);
+        }
+      }
+      addr = next;
+    }
+  };
+  if (a < b) visit(0, a, b);
+  return out;
+}
+
+export function cellKind(counts: Counts): CellKind {
+  for (const kind of PRIORITY) if (counts[kind] > 0) return kind;
+  return 'untouched';
+}
+
+/** Cut [start, end) into at most `cells` page-aligned cells and summarize each. */
+export function populationMap(state: WalkState, start: Addr, end: Addr, cells: number): Cell[] {
+  const page = state.geometry.pageSize;
+  if (end <= start || cells < 1) return [];
+  const pages = (end - start) / page;
+  const per = Math.max(1, Math.ceil(pages / cells));
+  const out: Cell[] = [];
+  for (let a = start; a < end; ) {
+    const b = Math.min(end, a + per * page);
+    const counts = countRange(state, a, b);
+    out.push({ start: a, end: b, kind: cellKind(counts), counts });
+    a = b;
+  }
+  return out;
+}
+
+/**
+ * The range the map shows at a zoom level: the whole range at 0, and at each
+ * level in, half as much, centred on `focus` (clamped to the range, page aligned).
+ */
+export function zoomedRange(start: Addr, end: Addr, zoom: number, focus: Addr, page: number, cells: number): [Addr, Addr] {
+  const pages = (end - start) / page;
+  // Zooming stops when a cell is one page.
+  let want = Math.max(Math.min(pages, cells), Math.ceil(pages / 2 ** zoom));
+  want = Math.min(pages, want);
+  const size = want * page;
+  let lo = alignDown(Math.max(start, Math.min(focus, end - page) - size / 2), page);
+  lo = Math.max(start, Math.min(lo, end - size));
+  return [lo, lo + size];
+}
