@@ -11,14 +11,15 @@ export interface ReplayFlags {
 }
 
 export async function replayCommand(file: string, flags: ReplayFlags): Promise<void> {
-  const why = whyNoTerminal();
-  if (why)
-    throw new UsageError(
-      `replay is interactive and ${why}; for text use walkback show ${file} (the state and abort summary, --json for JSON) or walkback trace ${file} (the callback trace)`,
-    );
   const run = flags.run === undefined ? undefined : parseRun(flags.run);
+  // The file first: a wrong file is the more useful thing to hear about.
   const recording = openRecording(file, run === undefined ? {} : { run });
   try {
+    const why = whyNoTerminal();
+    if (why)
+      throw new UsageError(
+        `replay is interactive and ${why}; for text use walkback show ${file} (the state and abort summary, --json for JSON) or walkback trace ${file} (the callback trace)`,
+      );
     const at = flags.at === undefined ? undefined : parseEventNumber(flags.at, recording.length);
     await openUi(recording, { follow: flags.follow ?? false, ...(at !== undefined ? { at } : {}) });
   } finally {
