@@ -3,21 +3,12 @@
  * The walkback command line: one error boundary. User errors print one line
  * (what, where, how to fix) and exit 2; runtime failures exit 1; a bug in
  * walkback exits 70 and asks for a report. Never a stack trace, unless
- * WALKBACK_DEBUG is set.
+ * WALKBACK_DEBUG is set. Each command's module is loaded only when it runs:
+ * `show` need not pay for the walker or the terminal UI.
  */
 import { Command, CommanderError } from 'commander';
 import { ScenarioError } from '../scenario/errors.js';
-import { checkCommand } from './commands/check.js';
-import { demoCommand } from './commands/demo.js';
-import { lsCommand } from './commands/ls.js';
-import { recordCommand } from './commands/record.js';
-import { replayCommand } from './commands/replay.js';
-import { runCommand } from './commands/run.js';
-import { showCommand } from './commands/show.js';
-import { sqlCommand } from './commands/sql.js';
-import { traceCommand } from './commands/trace.js';
-import { upgradeCommand } from './commands/upgrade.js';
-import { RecordingError } from '../replay/open-recording.js';
+import { RecordingError } from '../replay/recording-error.js';
 import { packageVersion } from './version.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, RuntimeError, UsageError } from './errors.js';
 import { exitQuietlyOnBrokenPipe } from './output.js';
@@ -48,7 +39,7 @@ Examples:
     .command('trace')
     .argument('<file>', 'a scenario (YAML or JSON) or a recording')
     .description('print the kernel-style callback trace of a scenario (run) or a recording (replayed); nothing else on stdout')
-    .action((file: string) => traceCommand(file));
+    .action(async (file: string) => (await import('./commands/trace.js')).traceCommand(file));
 
   program
     .command('record')
@@ -57,7 +48,7 @@ Examples:
     .option('-f, --force', 'replace the output file if it exists')
     .option('--max-size <size>', 'stop with an error once the file would pass this size (e.g. 200M)')
     .description('run the walk and record every event to a SQLite file, then print where and a summary')
-    .action((file: string, flags: { output?: string; force?: boolean; maxSize?: string }) => recordCommand(file, flags));
+    .action(async (file: string, flags: { output?: string; force?: boolean; maxSize?: string }) => (await import('./commands/record.js')).recordCommand(file, flags));
 
   program
     .command('replay')
@@ -66,7 +57,7 @@ Examples:
     .option('-F, --follow', 'follow a recording that is still being written (like less +F); any move stops following, F resumes')
     .option('--run <k>', 'which run of the recording (0, the default, is the recorded walk)')
     .description('time-travel through a recording in the terminal UI (? lists the keys)')
-    .action((file: string, flags: { at?: string; follow?: boolean; run?: string }) => replayCommand(file, flags));
+    .action(async (file: string, flags: { at?: string; follow?: boolean; run?: string }) => (await import('./commands/replay.js')).replayCommand(file, flags));
 
   program
     .command('run')
@@ -75,7 +66,7 @@ Examples:
     .option('-f, --force', 'replace the output file if it exists')
     .option('--max-size <size>', 'stop with an error once the file would pass this size (e.g. 200M)')
     .description('record a scenario and open it in the terminal UI (without a terminal: record and print the abort summary)')
-    .action((file: string, flags: { output?: string; force?: boolean; maxSize?: string }) => runCommand(file, flags));
+    .action(async (file: string, flags: { output?: string; force?: boolean; maxSize?: string }) => (await import('./commands/run.js')).runCommand(file, flags));
 
   program
     .command('show')
@@ -83,14 +74,14 @@ Examples:
     .option('--at <n>', 'the event: N (from 0), -N from the end, start or end (default: end)')
     .option('--json', 'print JSON (stable; see the README)')
     .description('print the state at one event of a recording: page tables, where the walker is, and the abort summary')
-    .action((file: string, flags: { at?: string; json?: boolean }) => showCommand(file, flags));
+    .action(async (file: string, flags: { at?: string; json?: boolean }) => (await import('./commands/show.js')).showCommand(file, flags));
 
   program
     .command('ls')
     .argument('[dir]', 'a directory (default: recordings)')
     .option('--json', 'print JSON')
     .description('list the recordings in a directory: status, events, size and return value')
-    .action((dir: string | undefined, flags: { json?: boolean }) => lsCommand(dir, flags));
+    .action(async (dir: string | undefined, flags: { json?: boolean }) => (await import('./commands/ls.js')).lsCommand(dir, flags));
 
   program
     .command('sql')
@@ -99,25 +90,25 @@ Examples:
     .option('--json', 'print JSON rows')
     .option('--csv', 'print CSV')
     .description('run SQL over a recording (tables: events, notable_events, meta, recording, ...)')
-    .action((file: string, query: string, flags: { json?: boolean; csv?: boolean }) => sqlCommand(file, query, flags));
+    .action(async (file: string, query: string, flags: { json?: boolean; csv?: boolean }) => (await import('./commands/sql.js')).sqlCommand(file, query, flags));
 
   program
     .command('check')
     .argument('<scenario>', 'a scenario file (YAML or JSON)')
     .description('validate a scenario without running it')
-    .action((file: string) => checkCommand(file));
+    .action(async (file: string) => (await import('./commands/check.js')).checkCommand(file));
 
   program
     .command('upgrade')
     .argument('<recording>', 'a recording written by an older walkback')
     .description('upgrade a recording to this walkback\'s schema, in place (keeps a backup); replay reads old ones without it')
-    .action((file: string) => upgradeCommand(file));
+    .action(async (file: string) => (await import('./commands/upgrade.js')).upgradeCommand(file));
 
   program
     .command('demo')
     .option('-o, --output <file>', 'where to record (default: recordings/demo.db, replaced)')
     .description('the default demo (npm start): record MADV_GUARD_INSTALL whose 3rd page-table allocation fails and open it')
-    .action((flags: { output?: string }) => demoCommand(flags));
+    .action(async (flags: { output?: string }) => (await import('./commands/demo.js')).demoCommand(flags));
 
   return program;
 }

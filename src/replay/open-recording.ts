@@ -19,18 +19,10 @@ import type { TableSource } from '../mm/page-tables.js';
 import { canMigrate, migrate } from '../recorder/migrations.js';
 import type { RecordingMeta } from '../recorder/schema.js';
 import { addrFromSql, addrToSql, APPLICATION_ID, EXPECTED_OBJECTS, SCHEMA_VERSION } from '../recorder/schema.js';
+import { RecordingError } from './recording-error.js';
 import type { StateContext } from './state-context.js';
 
-/** A file that cannot be replayed: not a recording, damaged, or too new. */
-export class RecordingError extends Error {
-  override readonly name = 'RecordingError';
-  constructor(
-    readonly file: string,
-    problem: string,
-  ) {
-    super(`${file}: ${problem}`);
-  }
-}
+export { RecordingError };
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 

@@ -5,10 +5,10 @@
  * on each run: it is the demo's) and opened in the terminal UI.
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-root.js';
 import { recordAndOpen } from './run.js';
 
-export const DEMO_SCENARIO = fileURLToPath(new URL('../../../../examples/demo.yaml', import.meta.url));
+export const DEMO_SCENARIO = join(packageRoot(), 'examples', 'demo.yaml');
 export const DEMO_RECORDING = join('recordings', 'demo.db');
 
 export async function demoCommand(flags: { output?: string } = {}): Promise<void> {

@@ -107,7 +107,8 @@ export function zoomedRange(start: Addr, end: Addr, zoom: number, focus: Addr, p
   let want = Math.max(Math.min(pages, cells), Math.ceil(pages / 2 ** zoom));
   want = Math.min(pages, want);
   const size = want * page;
-  let lo = alignDown(Math.max(start, Math.min(focus, end - page) - size / 2), page);
+  // Whole pages either side of the focus page, so that a range of one page is the focus page.
+  let lo = alignDown(Math.min(Math.max(focus, start), end - page), page) - Math.floor(want / 2) * page;
   lo = Math.max(start, Math.min(lo, end - size));
   return [lo, lo + size];
 }
