@@ -6,7 +6,8 @@
  * `walkback upgrade` upgrades the file in place, keeping a backup.
  *
  * When the schema moves on, freeze the DDL a migration uses at the version it
- * produces; today's RUN_TABLES_SQL and VIEWS_SQL are schema 2.
+ * produces; today's RUN_TABLES_SQL and VIEWS_SQL are schema 3 (1 -> 2 creates
+ * them as they are today, and 2 -> 3 then has nothing left to do).
  */
 import type Database from 'better-sqlite3';
 import { summarize } from '../mm/page-tables.js';
@@ -42,15 +43,36 @@ const MIGRATIONS: Record<number, (db: Database.Database) => void> = {
       ${VIEWS_SQL}
     `);
     // Schema 1 kept no entry counts: count them now.
-    const update = db.prepare(
-      'UPDATE table_versions SET n_table = ?, n_present = ?, n_guard = ?, n_huge = ?, n_hugetlb = ? WHERE run = 0 AND level = ? AND base = ? AND seq = ?',
-    );
-    for (const row of db.prepare('SELECT level, base, seq, data FROM table_versions').all() as { level: number; base: number; seq: number; data: Buffer }[]) {
-      const c = summarize(new Uint8Array(row.data));
-      update.run(c[1], c[2], c[3], c[4], c[5], row.level, row.base, row.seq);
+    countEntries(db);
+  },
+  // 2 -> 3: entry counts (early schema-2 files lack them) and an index that covers them.
+  2: (db) => {
+    const columns = (db.prepare('PRAGMA table_info(table_versions)').all() as { name: string }[]).map((c) => c.name);
+    if (!columns.includes('n_table')) {
+      for (const name of ['n_table', 'n_present', 'n_guard', 'n_huge', 'n_hugetlb'])
+        db.exec(`ALTER TABLE table_versions ADD COLUMN ${name} INTEGER NOT NULL DEFAULT 0`);
+      countEntries(db);
     }
+    db.exec('CREATE INDEX IF NOT EXISTS table_versions_counts ON table_versions (run, seq, level, base, n_table, n_present, n_guard, n_huge, n_hugetlb)');
   },
 };
+
+/** Fill in the entry counts of every table version from its contents. */
+function countEntries(db: Database.Database): void {
+  const update = db.prepare(
+    'UPDATE table_versions SET n_table = ?, n_present = ?, n_guard = ?, n_huge = ?, n_hugetlb = ? WHERE run = ? AND level = ? AND base = ? AND seq = ?',
+  );
+  for (const row of db.prepare('SELECT run, level, base, seq, data FROM table_versions').safeIntegers(true).all() as {
+    run: bigint;
+    level: bigint;
+    base: bigint;
+    seq: bigint;
+    data: Buffer;
+  }[]) {
+    const c = summarize(new Uint8Array(row.data));
+    update.run(c[1], c[2], c[3], c[4], c[5], row.run, row.level, row.base, row.seq);
+  }
+}
 
 /** Whether a recording of this schema version can be upgraded to the current one. */
 export function canMigrate(from: number): boolean {

@@ -18,8 +18,10 @@ import { ENTRY_NAMES, EVENT_TYPES, LEVELS } from '../events/walk-event.js';
 /**
  * The schema this walkback writes. Bump it, and add a migration (migrations.ts),
  * whenever the layout changes. 1: walkback 0.1 (one run per file). 2: runs.
+ * 3: per-table entry counts with an index that covers them (a replay reads the
+ * counts of every table version without touching the tables themselves).
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 /** PRAGMA application_id of a walkback recording: 'WBRC'. */
 export const APPLICATION_ID = 0x57425243;
 
@@ -50,6 +52,7 @@ CREATE TABLE table_versions (
   n_huge INTEGER NOT NULL DEFAULT 0, n_hugetlb INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (run, level, base, seq)
 );
+CREATE INDEX table_versions_counts ON table_versions (run, seq, level, base, n_table, n_present, n_guard, n_huge, n_hugetlb);
 CREATE TABLE notable (
   run INTEGER NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL, level INTEGER, addr INTEGER, next INTEGER,
   depth INTEGER, value INTEGER,
@@ -97,8 +100,8 @@ export const NAME_TABLES: Record<'kinds' | 'levels' | 'entry_kinds', readonly st
   entry_kinds: ENTRY_NAMES,
 };
 
-/** The tables and views a recording must have, and their types (checked before anything is read). */
-export const EXPECTED_OBJECTS: Record<string, 'table' | 'view'> = {
+/** The tables, views and indexes a recording must have, and their types (checked before anything is read; replay names its indexes). */
+export const EXPECTED_OBJECTS: Record<string, 'table' | 'view' | 'index'> = {
   meta: 'table',
   runs: 'table',
   kinds: 'table',
@@ -110,6 +113,9 @@ export const EXPECTED_OBJECTS: Record<string, 'table' | 'view'> = {
   notable: 'table',
   notable_events: 'view',
   recording: 'view',
+  chunks_key: 'index',
+  notable_kind: 'index',
+  table_versions_counts: 'index',
 };
 
 /** Store a 64-bit address in a signed INTEGER column, exactly (better-sqlite3 would store a number >= 2^63 as REAL). */

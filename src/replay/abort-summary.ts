@@ -80,43 +80,42 @@ export function abortSummary(replay: Replay, at: number = replay.length - 1): Ab
   const upto = at + 1;
   const rows = (types: (typeof EVENT_TYPES)[number][]) => replay.notable(types, 0, upto);
 
-  const walks: WalkSummary[] = [];
-  const walkRows = rows(['walk', 'ret']);
-  for (const row of walkRows) {
-    if (row.kind === KIND('walk')) {
-      const e = replay.event(row.seq);
-      if (e.type === 'walk') walks.push({ seq: row.seq, api: e.api, start: e.start, end: e.end, ret: null });
-    } else if (walks.length) {
-      const last = walks[walks.length - 1]!;
-      walks[walks.length - 1] = { ...last, ret: row.value };
-    }
-  }
+  const walks = walksUpTo(replay, at);
 
   const g = state.geometry;
   const allocated: AllocatedTable[] = rows(['alloc']).map((row) => {
     const level = row.level ?? 0;
     const span = g.tableSpan[level]!;
     const start = alignDown(row.addr!, span);
-    const table = state.tables.table(level as 1 | 2 | 3 | 4, row.addr!);
+    // A recording knows each table's entry counts: no need to read 20,000 tables for a summary.
+    const counts = state.tables.summaryAt(level as 1 | 2 | 3 | 4, start);
+    const empty = counts ? counts[0] === g.ptrs[level] : (state.tables.table(level as 1 | 2 | 3 | 4, row.addr!)?.every((v) => v === 0) ?? true);
     return {
       seq: row.seq,
       level: LEVELS[level]!,
       addr: row.addr!,
       start,
       end: start + span,
-      empty: table === undefined || table.every((v) => v === 0),
+      empty,
     };
   });
 
   const installed: Installed[] = [];
+  const install = (start: Addr, count: number, entry: string, firstSeq: number, lastSeq: number) => {
+    const last = installed[installed.length - 1];
+    if (last && last.end === start && last.entry === entry) installed[installed.length - 1] = { ...last, end: start + count * g.pageSize, count: last.count + count, lastSeq };
+    else installed.push({ start, end: start + count * g.pageSize, count, entry, firstSeq, lastSeq });
+  };
   for (const row of rows(['set_pte'])) {
-    for (const [seq, addr] of rowMembers(row)) {
-      if (seq > at || addr === null) continue;
-      const entry = ENTRY_NAMES[row.value ?? 0] ?? '?';
-      const last = installed[installed.length - 1];
-      if (last && last.end === addr && last.entry === entry) installed[installed.length - 1] = { ...last, end: addr + g.pageSize, count: last.count + 1, lastSeq: seq };
-      else installed.push({ start: addr, end: addr + g.pageSize, count: 1, entry, firstSeq: seq, lastSeq: seq });
+    if (row.addr === null) continue;
+    const entry = ENTRY_NAMES[row.value ?? 0] ?? '?';
+    if (row.count > 1 && row.addrStep === g.pageSize && row.seqStep > 0) {
+      // A run of neighbouring pages: whole, or cut at `at`, without visiting each member.
+      const members = Math.min(row.count, Math.floor((at - row.seq) / row.seqStep) + 1);
+      if (members > 0) install(row.addr, members, entry, row.seq, row.seq + (members - 1) * row.seqStep);
+      continue;
     }
+    for (const [seq, addr] of rowMembers(row)) if (seq <= at && addr !== null) install(addr, 1, entry, seq, seq);
   }
 
   const splits = rows(['split_pmd', 'split_pud']).map((row) => ({
@@ -161,6 +160,27 @@ export function abortSummary(replay: Replay, at: number = replay.length - 1): Ab
     zaps,
     stop,
   };
+}
+
+/** The walks begun at or before `at`, with what each returned. */
+function walksUpTo(replay: Replay, at: number): WalkSummary[] {
+  const walks: WalkSummary[] = [];
+  for (const row of replay.notable(['walk', 'ret'], 0, at + 1)) {
+    if (row.kind === KIND('walk')) {
+      const e = replay.event(row.seq);
+      if (e.type === 'walk') walks.push({ seq: row.seq, api: e.api, start: e.start, end: e.end, ret: null });
+    } else if (walks.length) {
+      const last = walks[walks.length - 1]!;
+      walks[walks.length - 1] = { ...last, ret: row.value };
+    }
+  }
+  return walks;
+}
+
+/** Just where the walk stopped, at `at` (the summary's `stop`), without counting what it allocated and installed. */
+export function stopAt(replay: Replay, at: number = replay.length - 1): Stop | null {
+  const walks = walksUpTo(replay, at);
+  return findStop(replay, replay.stateAt(at), at, walks[walks.length - 1] ?? null);
 }
 
 function isClientRun(replay: Replay): boolean {

@@ -19,6 +19,7 @@ import type { TableSource } from '../mm/page-tables.js';
 import { canMigrate, migrate } from '../recorder/migrations.js';
 import type { RecordingMeta } from '../recorder/schema.js';
 import { addrFromSql, addrToSql, APPLICATION_ID, EXPECTED_OBJECTS, SCHEMA_VERSION } from '../recorder/schema.js';
+import { NotableStore } from './notable-store.js';
 import { RecordingError } from './recording-error.js';
 import type { StateContext } from './state-context.js';
 
@@ -34,10 +35,12 @@ interface ChunkRef {
   readonly count: number;
 }
 
-/** One table's versions: checkpoint seqs, ascending, and each version's entry counts. */
+/** One table's versions: checkpoint seqs, ascending, and each version's entry counts (six numbers a version, by EntryKind). */
 interface Versions {
   readonly seqs: number[];
-  readonly counts: Uint32Array[];
+  readonly counts: number[];
+  /** The counts as summaries, made when first asked for. */
+  readonly summaries: Uint32Array[];
 }
 
 /** A recording opened for reading. */
@@ -56,6 +59,8 @@ export class Recording {
   private readonly statements;
   private metaCache: RecordingMeta | null = null;
 
+  private readonly notables: NotableStore;
+
   /** The run replayed: 0, the base run (a plain recording has no other). */
   readonly run: number;
 
@@ -72,6 +77,7 @@ export class Recording {
     if (!(ARCHES as readonly string[]).includes(meta.arch)) throw new RecordingError(file, `records an unknown architecture '${meta.arch}'`);
     this.geometry = geometryOf(meta.arch as ArchName);
     this.pageSize = meta.pageSize;
+    this.notables = new NotableStore(db, run);
     this.refresh();
   }
 
@@ -173,15 +179,16 @@ export class Recording {
       const [level, base, seq, nTable, nPresent, nGuard, nHuge, nHugetlb] = row as [number, number, number, number, number, number, number, number];
       const map = this.versions[level]!;
       let list = map.get(base);
-      if (!list) map.set(base, (list = { seqs: [], counts: [] }));
+      if (!list) map.set(base, (list = { seqs: [], counts: [], summaries: [] }));
       list.seqs.push(seq);
       const size = this.geometry.ptrs[level]!;
-      list.counts.push(Uint32Array.of(size - nTable - nPresent - nGuard - nHuge - nHugetlb, nTable, nPresent, nGuard, nHuge, nHugetlb));
+      list.counts.push(size - nTable - nPresent - nGuard - nHuge - nHugetlb, nTable, nPresent, nGuard, nHuge, nHugetlb);
     }
     for (const chunk of fresh) this.chunks.push(chunk);
     for (const seq of seqs) this.checkpointSeqs.push(seq);
     this.versionCount += rows.length;
     this.indexedTo = expected;
+    this.notables.extend(expected);
   }
 
   /** Committed events. */
@@ -327,7 +334,8 @@ export class Recording {
       summaryAt: (level, base) => {
         const list = this.versions[level]?.get(base);
         const at = this.versionIndex(list, seq);
-        return at === -1 ? undefined : list!.counts[at];
+        if (at === -1) return undefined;
+        return (list!.summaries[at] ??= Uint32Array.from(list!.counts.slice(at * 6, at * 6 + 6)));
       },
     };
   }
@@ -392,40 +400,39 @@ export class Recording {
     return this.db;
   }
 
-  /** Notable rows of the given kinds whose (first) seq lies in [from, to), and with `near`, whose address lies in it. */
-  notableRows(kinds: readonly number[], from: number, to: number, near?: readonly [Addr, Addr]): NotableRow[] {
-    const placeholders = kinds.map(() => '?').join(',');
-    // Addresses are stored signed: a window that crosses 2^63 cannot be one comparison, so it is filtered here instead.
-    const sqlNear = near && (near[1] <= 2 ** 63 || near[0] >= 2 ** 63) && near[0] < near[1];
-    const rows = this.db
+  /**
+   * For a timeline `width` columns wide over the first `length` events: which
+   * columns hold a member of a notable row of these kinds (1) and which do not
+   * (0); with `negativeUnless`, rows of other kinds count only when their value
+   * is negative (an error return). Counted in SQLite, so a recording with
+   * millions of notable rows costs no JavaScript object per row.
+   */
+  notableColumns(kinds: readonly number[], width: number, length: number, negativeUnless?: readonly number[]): Uint8Array {
+    const columns = new Uint8Array(width);
+    if (kinds.length === 0 || length <= 0) return columns;
+    const where = `run = ${this.run} AND kind IN (${kinds.join(',')}) AND seq < ${length}${
+      negativeUnless ? ` AND (kind IN (${negativeUnless.join(',') || -1}) OR value < 0)` : ''
+    }`;
+    const col = (seq: number) => Math.min(width - 1, Math.floor((seq * width) / length));
+    // Single events and dense runs (members at most a column apart) mark every column from their first to their last member.
+    const dense = this.db
       .prepare(
-        `SELECT seq, kind, level, addr, next, depth, value, count, seq_step AS seqStep, addr_step AS addrStep FROM notable
-          WHERE run = ${this.run} AND kind IN (${placeholders}) AND seq >= ? AND seq < ?${sqlNear ? ' AND addr >= ? AND addr < ?' : ''} ORDER BY seq`,
+        `SELECT DISTINCT (seq * ${width}) / ${length}, ((seq + (count - 1) * seq_step) * ${width}) / ${length} FROM notable
+          WHERE ${where} AND (count = 1 OR seq_step * ${width} <= ${length})`,
       )
-      .safeIntegers(true)
-      .all(...kinds, from, to, ...(sqlNear ? [addrToSql(near[0]), near[1] >= 2 ** 64 ? 2n ** 63n - 1n : addrToSql(near[1])] : [])) as RawNotable[];
-    const out = rows.map(fromRaw);
-    return near && !sqlNear ? out.filter((r) => r.addr !== null && r.addr >= near[0] && r.addr < near[1]) : out;
+      .raw()
+      .all() as [number, number][];
+    for (const [c0, c1] of dense) for (let c = c0; c <= Math.min(c1, width - 1); c++) columns[c] = 1;
+    // Sparse runs: member by member.
+    const sparse = this.db.prepare(`SELECT seq, count, seq_step FROM notable WHERE ${where} AND count > 1 AND seq_step * ${width} > ${length}`).raw().all() as [number, number, number][];
+    for (const [seq, count, step] of sparse) for (let i = 0; i < count && seq + i * step < length; i++) columns[col(seq + i * step)] = 1;
+    return columns;
   }
 
-}
-
-type RawNotable = { [K in keyof NotableRow]: bigint | null };
-
-function fromRaw(r: RawNotable): NotableRow {
-  const n = (v: bigint | null): number | null => (v === null ? null : Number(v));
-  return {
-    seq: Number(r.seq),
-    kind: Number(r.kind),
-    level: n(r.level),
-    addr: r.addr === null ? null : addrFromSql(r.addr),
-    next: r.next === null ? null : addrFromSql(r.next),
-    depth: n(r.depth),
-    value: n(r.value),
-    count: Number(r.count),
-    seqStep: Number(r.seqStep),
-    addrStep: Number(r.addrStep),
-  };
+  /** Notable rows of the given kinds whose (first) seq lies in [from, to), and with `near`, whose address lies in it. */
+  notableRows(kinds: readonly number[], from: number, to: number, near?: readonly [Addr, Addr]): NotableRow[] {
+    return this.notables.query(kinds, from, to, near);
+  }
 }
 
 function writerAlive(meta: RecordingMeta): boolean {
@@ -487,7 +494,7 @@ function checkSchema(file: string, db: Database.Database): void {
     throw new RecordingError(file, `was written by a newer walkback (recording schema ${version}; this walkback reads up to ${SCHEMA_VERSION}): upgrade walkback to replay it`);
   if (version < SCHEMA_VERSION) throw new RecordingError(file, `has recording schema ${version}, older than any this walkback can read`);
   const objects = new Map(
-    (db.prepare("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')").all() as { name: string; type: string }[]).map((o) => [
+    (db.prepare("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view', 'index')").all() as { name: string; type: string }[]).map((o) => [
       o.name,
       o.type,
     ]),

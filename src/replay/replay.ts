@@ -104,6 +104,8 @@ export interface Provenance {
 
 /** States kept for reuse: the cursor's, its neighbours', and provenance's probes. */
 const CACHE_SIZE = 6;
+/** Slots whose change history lastChange() remembers. */
+const SLOT_MEMO_SIZE = 64;
 
 export class Replay {
   /** Recently built states, most recent last. */
@@ -214,13 +216,35 @@ export class Replay {
 
   /** Just the last event at or before `at` that changed the entry: cheaper than provenance(), for a pane redrawn on every key. */
   lastChange(level: LevelIndex, addr: Addr, at: number): number | null {
-    const candidates = this.changeCandidates(level, addr).filter((seq) => seq <= at);
-    for (let i = candidates.length - 1; i >= 0; i--) {
+    // Which events may change a slot, and whether one did, never change once recorded: both are
+    // remembered, so moving the cursor costs a lookup, not two replays per candidate.
+    const { start } = this.slot(level, addr);
+    const key = `${level}:${start}`;
+    let memo = this.slotMemo.get(key);
+    if (!memo || memo.length !== this.log.length) {
+      memo = { length: this.log.length, candidates: this.changeCandidates(level, addr), changed: new Map() };
+      this.slotMemo.set(key, memo);
+      if (this.slotMemo.size > SLOT_MEMO_SIZE) this.slotMemo.delete(this.slotMemo.keys().next().value!);
+    }
+    const { candidates, changed } = memo;
+    // The last candidate at or before `at`, by binary search, then back from there.
+    let lo = 0;
+    let hi = candidates.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (candidates[mid]! <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo - 1; i >= 0; i--) {
       const seq = candidates[i]!;
-      if (this.slotValue(level, addr, seq - 1) !== this.slotValue(level, addr, seq)) return seq;
+      let did = changed.get(seq);
+      if (did === undefined) changed.set(seq, (did = this.slotValue(level, addr, seq - 1) !== this.slotValue(level, addr, seq)));
+      if (did) return seq;
     }
     return null;
   }
+
+  private readonly slotMemo = new Map<string, { length: number; candidates: number[]; changed: Map<number, boolean> }>();
 
   private slot(level: LevelIndex, addr: Addr): { start: Addr; end: Addr } {
     const g = this.log.geometry;
@@ -267,8 +291,19 @@ export class Replay {
       }
       // Members of a run: addr + i * addrStep, each covering changeSpan. set_pte and clear change one
       // slot and never create a table: they matter only on the slot itself.
-      const [lo0, hi0] = changeSpan(type, row.addr, g.hugePmd, g.hugePud, g.pageSize);
       const oneSlot = type === 'set_pte' || type === 'clear';
+      // set_pte writes a PTE, clear the entry of its own level: neither touches a slot of another table level.
+      if (type === 'set_pte' && table !== g.slotTable[4]) continue;
+      if (type === 'clear' && row.level !== null && g.slotTable[row.level as LevelIndex] !== table) continue;
+      // An allocation writes one entry (the parent's, over addr) and creates one table (every slot of it).
+      if (type === 'alloc' && row.level !== null && row.level > 0) {
+        const created = row.level as LevelIndex;
+        const writesSlot = g.slotTable[(created - 1) as LevelIndex] === table && start <= row.addr && row.addr < end;
+        const createsSlot = created === table && windowStart <= row.addr && row.addr < windowEnd;
+        if (writesSlot || createsSlot) candidates.add(row.seq);
+        continue;
+      }
+      const [lo0, hi0] = changeSpan(type, row.addr, g.hugePmd, g.hugePud, g.pageSize);
       const [from, to] = oneSlot ? [start, end] : [windowStart, windowEnd];
       if (row.count === 1) {
         if (lo0 < to && from < hi0) candidates.add(row.seq);

@@ -58,6 +58,15 @@ export async function renderApp(props: Omit<AppProps, 'theme'> & { theme?: AppPr
   const ui: Ui = {
     frame,
     async press(...keys) {
+      if (keys.length > 1 && keys.every((k) => k.length === 1 && k !== '\u001B')) {
+        // Several plain keys: written back to back, as a fast typist or key repeat sends them.
+        const before = instance.frames.length;
+        for (const key of keys) instance.stdin.write(key);
+        const until = Date.now() + 500;
+        while (instance.frames.length === before && Date.now() < until) await new Promise((r) => setTimeout(r, 2));
+        await new Promise((r) => setTimeout(r, 30));
+        return frame();
+      }
       for (const key of keys) {
         const before = instance.frames.length;
         instance.stdin.write(key);

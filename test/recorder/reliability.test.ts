@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Recording } from '../../src/replay/open-recording.js';
-import { parseScenario } from '../../src/scenario/load-scenario.js';
+import { loadScenario, parseScenario } from '../../src/scenario/load-scenario.js';
+import { SCHEMA_VERSION } from '../../src/recorder/schema.js';
 import { formatTraceLine } from '../../src/views/trace/format-trace-line.js';
 import { CHUNK_EVENTS, ChunkEncoder, decodeChunk } from '../../src/events/codec.js';
 import type { WalkEvent } from '../../src/events/walk-event.js';
 import { runScenario } from '../../src/walker/run.js';
 import { BIN, EXAMPLES } from '../helpers/paths.js';
-import { openReplay, tempDir } from '../helpers/recording.js';
+import { openReplay, recordTo, tempDir } from '../helpers/recording.js';
 import { cli } from '../helpers/run.js';
 
 const { dir, cleanup } = tempDir('walkback-reliability-');
@@ -208,7 +209,7 @@ describe('files that are not good recordings', () => {
         db.pragma('user_version = 99');
         db.close();
       },
-      says: /was written by a newer walkback \(recording schema 99; this walkback reads up to 2\): upgrade walkback/,
+      says: new RegExp(`was written by a newer walkback \\(recording schema 99; this walkback reads up to ${SCHEMA_VERSION}\\): upgrade walkback`),
     },
     {
       name: 'a recording whose metadata table was replaced by a view',
@@ -293,11 +294,41 @@ describe('a recording written by an older walkback (schema 1, walkback 0.1.0)', 
     copyFileSync(fixture, copy);
     const r = cli(['upgrade', copy]);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /upgraded from recording schema 1 to 2; the original is kept as .*old\.db\.schema1\.bak/);
+    assert.match(r.stdout, new RegExp(`upgraded from recording schema 1 to ${SCHEMA_VERSION}; the original is kept as .*old\\.db\\.schema1\\.bak`));
     assert.ok(readFileSync(`${copy}.schema1.bak`).equals(readFileSync(fixture)));
     const after = cli(['trace', copy]);
     assert.equal(after.stderr, '');
     assert.equal(after.stdout, cli(['trace', `${EXAMPLES}guard-install-zap-retry.yaml`]).stdout);
-    assert.match(cli(['upgrade', copy]).stdout, /already at recording schema 2/);
+    assert.match(cli(['upgrade', copy]).stdout, new RegExp(`already at recording schema ${SCHEMA_VERSION}`));
+  });
+});
+
+describe('an early schema-2 recording (runs, but no entry counts and no index on them)', () => {
+  it('replays through an upgraded copy whose counts are those of its tables', async () => {
+    const scenario = loadScenario(`${EXAMPLES}guard-install-thp-partial.yaml`);
+    const file = join(dir, 'early-v2.db');
+    await recordTo(dir, scenario, { chunkEvents: 4 }).then((r) => copyFileSync(r.file, file));
+    const db = new Database(file);
+    db.exec('DROP INDEX table_versions_counts');
+    for (const c of ['n_table', 'n_present', 'n_guard', 'n_huge', 'n_hugetlb']) db.exec(`ALTER TABLE table_versions DROP COLUMN ${c}`);
+    db.pragma('user_version = 2');
+    db.prepare("UPDATE meta SET value = 2 WHERE key = 'schema_version'").run();
+    db.close();
+    const trace = cli(['trace', file]);
+    assert.equal(trace.status, 0, trace.stderr);
+    assert.match(trace.stderr, /was written with recording schema 2; replaying an upgraded copy/);
+    assert.equal(trace.stdout, cli(['trace', `${EXAMPLES}guard-install-thp-partial.yaml`]).stdout);
+    // The counts the upgrade made are the tables' own.
+    const upgraded = cli(['upgrade', file]);
+    assert.equal(upgraded.status, 0, upgraded.stderr);
+    const check = new Database(file, { readonly: true });
+    const rows = check.prepare('SELECT data, n_table, n_present, n_guard, n_huge, n_hugetlb FROM table_versions').raw().all() as [Buffer, ...number[]][];
+    assert.ok(rows.length > 0);
+    for (const [data, ...counts] of rows) {
+      const want = [1, 2, 3, 4, 5].map((k) => [...data].filter((v) => v === k).length);
+      assert.deepEqual(counts, want);
+    }
+    assert.ok(check.prepare("SELECT 1 FROM sqlite_master WHERE name = 'table_versions_counts'").get());
+    check.close();
   });
 });

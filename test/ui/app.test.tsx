@@ -160,6 +160,16 @@ describe('the terminal UI on a recording', () => {
     });
   }
 
+  it('keys typed faster than frames are drawn each meet the state the ones before made', async () => {
+    const ui = await app({ initialSeq: -1 });
+    const allocs = events.filter((e) => e.type === 'alloc' || e.type === 'alloc_fail').map((e) => e.seq);
+    // Three presses in one turn of the event loop: no frame in between.
+    await ui.press('a', 'a', 'a');
+    assert.equal(ui.seq(), allocs[2]);
+    await ui.press('A');
+    assert.equal(ui.seq(), allocs[1]);
+  });
+
   it('f goes to where the walk stopped, from anywhere', async () => {
     const ui = await app({ initialSeq: 3 });
     await ui.press('f');
@@ -182,6 +192,11 @@ describe('the terminal UI on a recording', () => {
     assert.match(ui.frame(), /no event 99999/);
     await ui.press(':', '7', KEYS.backspace, '8', KEYS.escape);
     assert.equal(ui.seq(), events.length - 2, 'Esc cancels the prompt');
+    // Typed ahead or pasted: one chunk of input, handled key by key.
+    await ui.press(':1500\r');
+    assert.equal(ui.seq(), 1500);
+    await ui.press('lll');
+    assert.equal(ui.seq(), 1503);
   });
 
   it('/ searches by kind, level, address and range; n and N move between matches', async () => {

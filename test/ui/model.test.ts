@@ -62,6 +62,8 @@ const SCENARIOS = [
   `${EXAMPLES}guard-install-over-pud-thp.yaml`,
   `${EXAMPLES}la57-install-near-top.yaml`,
   `${EXAMPLES}x86_64-top-of-user-space.yaml`,
+  `${EXAMPLES}novma-kernel-half.yaml`,
+  `${EXAMPLES}novma-top-of-address-space.yaml`,
 ];
 
 describe('the population map', () => {

@@ -6,7 +6,7 @@
  * resolved here into plain reducer actions.
  */
 import { Box, useApp, useInput, useStdout } from 'ink';
-import { useEffect, useMemo, useReducer, useState } from 'react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 
 import { hex } from '../../mm/geometry.js';
 import { describeVma } from '../../mm/vmas.js';
@@ -111,9 +111,7 @@ export function toKeyPress(input: string, key: { [k: string]: boolean | undefine
 export function App({ session, theme, initialSeq, follow, size: fixedSize, pollMs = 250 }: AppProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize(fixedSize);
-  const [ui, dispatch] = useReducer(uiReducer, undefined, () =>
-    initialUiState(session.length, { seq: initialSeq ?? session.failureOrEnd(), follow: follow ?? false }),
-  );
+  const [ui, latest, dispatch] = useUiStore(() => initialUiState(session.length, { seq: initialSeq ?? session.failureOrEnd(), follow: follow ?? false }));
 
   // Follow a recording that is still being written.
   useEffect(() => {
@@ -150,7 +148,6 @@ export function App({ session, theme, initialSeq, follow, size: fixedSize, pollM
     return seq === null ? null : session.event(seq);
   }, [session, row?.owner, row?.start, ui.seq]);
 
-  const finalSummary = useMemo(() => session.summary(session.length - 1), [session, ui.length]);
   const mapCells = layout.mapRows * layout.width;
   const mapRange = range ? zoomedRange(range[0], range[1], ui.zoom, state.at?.addr ?? range[0], state.geometry.pageSize, mapCells) : null;
   const cells = useMemo(() => (mapRange ? populationMap(state, mapRange[0], mapRange[1], mapCells) : []), [state, mapRange?.[0], mapRange?.[1], mapCells]);
@@ -158,13 +155,9 @@ export function App({ session, theme, initialSeq, follow, size: fixedSize, pollM
   const reached = walkEnded && (state.clientRet ?? state.ret) !== 0 ? state.reached : null;
 
   useInput((input, key) => {
-    handleKey(toKeyPress(input, key as unknown as Record<string, boolean>), ui, dispatch, session, exit, {
-      treeRows: tree.rows.length,
-      selectedKey: row?.expandable ? row.key : null,
-      selectedExpanded: row?.expanded ?? false,
-      madeBy: madeBy?.seq ?? null,
-      selected,
-    });
+    const context = { treeRows: tree.rows.length, selectedKey: row?.expandable ? row.key : null, selectedExpanded: row?.expanded ?? false, madeBy: madeBy?.seq ?? null, selected };
+    const press = toKeyPress(input, key as unknown as Record<string, boolean>);
+    handleInput(press, latest, dispatch, session, exit, context);
   });
 
   if (ui.overlay) {
@@ -172,7 +165,7 @@ export function App({ session, theme, initialSeq, follow, size: fixedSize, pollM
       ui.overlay === 'help'
         ? helpLines()
         : ui.overlay === 'summary'
-          ? formatSummary(finalSummary)
+          ? formatSummary(session.summary(session.length - 1))
           : diffLines(session, ui);
     const title =
       ui.overlay === 'help'
@@ -218,7 +211,7 @@ export function App({ session, theme, initialSeq, follow, size: fixedSize, pollM
       </Box>
       <PopulationMap
         cells={cells}
-        stop={state.at?.addr ?? finalSummary.stop?.seq ?? null}
+        stop={state.at?.addr ?? null}
         reached={reached}
         range={mapRange}
         zoom={ui.zoom}
@@ -296,6 +289,48 @@ interface KeyContext {
   readonly selectedExpanded: boolean;
   readonly madeBy: number | null;
   readonly selected: number;
+}
+
+/**
+ * What the terminal sent at once: one key, or several characters (typed ahead,
+ * or pasted: ":12345" then Enter). Each is handled in turn against the state
+ * the ones before it make, as if typed one by one.
+ */
+export function handleInput(
+  press: KeyPress,
+  latest: () => UiState,
+  dispatch: (action: UiAction) => void,
+  session: TuiSession,
+  exit: () => void,
+  context: KeyContext,
+): void {
+  const chars = [...press.input];
+  if (press.name || press.ctrl || chars.length <= 1) return handleKey(press, latest(), dispatch, session, exit, context);
+  for (const input of chars) {
+    const one: KeyPress = input === '\r' || input === '\n' ? { input: '', name: 'return' } : input === '\t' ? { input: '', name: 'tab' } : { input };
+    handleKey(one, latest(), dispatch, session, exit, context);
+  }
+}
+
+/**
+ * The UI state, held so that a key always meets the state the keys before it
+ * made, even before React has drawn it: Ink re-subscribes input handlers only
+ * after each frame, and a fast typist (or a terminal's key repeat) gets there
+ * first. Dispatch applies the pure reducer at once, then asks for a frame.
+ */
+function useUiStore(init: () => UiState): [UiState, () => UiState, (action: UiAction) => void] {
+  const ref = useRef<UiState | null>(null);
+  if (ref.current === null) ref.current = init();
+  const [, redraw] = useReducer((n: number) => n + 1, 0);
+  const dispatch = useCallback((action: UiAction) => {
+    const next = uiReducer(ref.current!, action);
+    if (next !== ref.current) {
+      ref.current = next;
+      redraw();
+    }
+  }, []);
+  const latest = useCallback(() => ref.current!, []);
+  return [ref.current, latest, dispatch];
 }
 
 /** One key press: prompt editing, overlay scrolling, or a command. */

@@ -65,7 +65,7 @@ export async function openUi(recording: Recording, options: OpenUiOptions = {}):
         follow: options.follow ?? false,
         ...(options.at !== undefined ? { initialSeq: options.at } : {}),
       }),
-      { stdout, stdin, exitOnCtrlC: false, patchConsole: true, maxFps: 60, incrementalRendering: false },
+      { stdout, stdin, exitOnCtrlC: false, patchConsole: true, maxFps: 1000, incrementalRendering: false },
     );
     await app.waitUntilExit();
   } finally {

@@ -36,19 +36,38 @@ export function PopulationMap({ cells, stop, reached, range, zoom, width, height
       </Text>
       {lines.slice(0, height - 1).map((line, i) => (
         <Text key={i} wrap="truncate-end">
-          {line.map((cell, j) => {
-            const isStop = stop !== null && cell.start <= stop && stop < cell.end;
-            const unreached = reached !== null && cell.start >= reached;
-            return (
-              <Text key={j} color={isStop ? theme.error : colour(cell)} bold={isStop} dimColor={unreached && !isStop} inverse={isStop}>
-                {isStop ? 'X' : unreached ? GLYPHS[cell.kind].replace('.', ' ') : GLYPHS[cell.kind]}
-              </Text>
-            );
-          })}
+          {segments(line, stop, reached, colour, theme.error).map((seg, j) => (
+            <Text key={j} color={seg.color} bold={seg.stop} dimColor={seg.dim} inverse={seg.stop}>
+              {seg.text}
+            </Text>
+          ))}
         </Text>
       ))}
     </Box>
   );
+}
+
+interface Segment {
+  text: string;
+  color: string | undefined;
+  stop: boolean;
+  dim: boolean;
+}
+
+/** A line of cells as runs of one style: a few Text nodes a line, not one a cell (Ink lays out and styles each). */
+export function segments(line: readonly Cell[], stop: number | null, reached: number | null, colour: (cell: Cell) => string | undefined, stopColour?: string): Segment[] {
+  const out: Segment[] = [];
+  for (const cell of line) {
+    const isStop = stop !== null && cell.start <= stop && stop < cell.end;
+    const unreached = reached !== null && cell.start >= reached;
+    const glyph = isStop ? 'X' : unreached ? GLYPHS[cell.kind].replace('.', ' ') : GLYPHS[cell.kind];
+    const color = isStop ? stopColour : colour(cell);
+    const dim = unreached && !isStop;
+    const last = out[out.length - 1];
+    if (last && last.color === color && last.stop === isStop && last.dim === dim && !isStop) last.text += glyph;
+    else out.push({ text: glyph, color, stop: isStop, dim });
+  }
+  return out;
 }
 
 export function formatSize(bytes: number): string {

@@ -8,7 +8,7 @@
 import type { Addr, LevelIndex, LevelName, WalkEvent } from '../../../events/walk-event.js';
 import { Entry, LEVELS } from '../../../events/walk-event.js';
 import type { Geometry } from '../../../mm/geometry.js';
-import { alignDown, canonicalAddr, levelAddrEnd, ownerLevel, tableAddr } from '../../../mm/geometry.js';
+import { alignDown, canonicalAddr, levelAddrEnd, ownerLevel, tableAddr, tableBase } from '../../../mm/geometry.js';
 import type { WalkState } from '../../../replay/walk-state.js';
 
 export interface TreeRow {
@@ -118,8 +118,10 @@ export function treeRows(state: WalkState, start: Addr, end: Addr, options: Tree
       const isHere = here !== null && addr <= here && here < next;
       if (kind === Entry.TABLE && owner < 4) {
         const child = (owner + 1) as LevelIndex;
-        const childTable = tables.table(child, addr);
-        const empty = !childTable || childTable.every((v) => v === Entry.NONE);
+        // Counted without reading the table where the source knows its counts (a recording does).
+        const base = tableBase(g, child, addr);
+        const counts = tables.summaryAt(child, base);
+        const empty = counts ? counts[Entry.NONE] === g.ptrs[child] : true;
         const expanded = !options.collapsed.has(key) && (options.expanded.has(key) || (options.followWalker && isHere));
         rows.push({ key, depth, table: LEVELS[table], folded, owner, start: display(addr), end: display(addr) + (next - addr), entry: kind, count: 1, emptyTable: empty, expandable: true, expanded, changed, here: isHere });
         if (expanded) visit(child, addr, next, depth + 1);

@@ -8,7 +8,7 @@
  */
 import type { Addr, LevelIndex } from '../../../events/walk-event.js';
 import { Entry } from '../../../events/walk-event.js';
-import { alignDown, levelAddrEnd, ownerLevel, tableBase } from '../../../mm/geometry.js';
+import { alignDown, levelAddrEnd, ownerLevel, slotIndex, tableBase } from '../../../mm/geometry.js';
 import type { WalkState } from '../../../replay/walk-state.js';
 
 export type CellKind = 'untouched' | 'empty' | 'present' | 'guard' | 'huge' | 'hugetlb';
@@ -42,34 +42,46 @@ export function countRange(state: WalkState, a: Addr, b: Addr): Counts {
   const tables = state.tables;
   const page = g.pageSize;
   const out = zero();
-  const visit = (table: LevelIndex, from: Addr, to: Addr): void => {
-    const owner = ownerLevel(g, table);
+  const visit = (level: LevelIndex, from: Addr, to: Addr): void => {
+    const owner = ownerLevel(g, level);
+    const span = g.tableSpan[level]!;
     let addr = from;
     while (addr < to) {
-      const next = levelAddrEnd(g, table, addr, to);
-      const pages = (next - addr) / page;
-      const kind = tables.entry(owner, addr);
-      if (kind === Entry.NONE) {
-        if (owner === 4) out.empty += pages;
-        else out.untouched += pages;
-      } else if (kind === Entry.PRESENT) out.present += pages;
-      else if (kind === Entry.MARKER) out.guard += pages;
-      else if (kind === Entry.HUGE) out.huge += pages;
-      else if (kind === Entry.HUGETLB) out.hugetlb += pages;
-      else if (kind === Entry.TABLE) {
-        const child = (owner + 1) as LevelIndex;
-        const span = g.tableSpan[child]!;
-        const whole = next - addr === span && alignDown(addr, span) === addr;
-        const summary = whole && child === 4 ? tables.summaryAt(4, tableBase(g, 4, addr)) : undefined;
-        if (summary) {
-          out.empty += summary[Entry.NONE]!;
-          out.present += summary[Entry.PRESENT]!;
-          out.guard += summary[Entry.MARKER]!;
-        } else {
-          visit(child, addr, next);
-        }
+      // One table at a time, read once: its slots are indexed directly.
+      const tableEnd = Math.min(to, alignDown(addr, span) + span);
+      const table = tables.table(level, addr);
+      if (!table) {
+        out.untouched += (tableEnd - addr) / page;
+        addr = tableEnd;
+        continue;
       }
-      addr = next;
+      let slot = slotIndex(g, level, addr);
+      while (addr < tableEnd) {
+        const next = levelAddrEnd(g, level, addr, tableEnd);
+        const pages = (next - addr) / page;
+        const kind = table[slot++]!;
+        if (kind === Entry.NONE) {
+          if (owner === 4) out.empty += pages;
+          else out.untouched += pages;
+        } else if (kind === Entry.PRESENT) out.present += pages;
+        else if (kind === Entry.MARKER) out.guard += pages;
+        else if (kind === Entry.HUGE) out.huge += pages;
+        else if (kind === Entry.HUGETLB) out.hugetlb += pages;
+        else if (kind === Entry.TABLE && owner < 4) {
+          const child = (owner + 1) as LevelIndex;
+          const childSpan = g.tableSpan[child]!;
+          const whole = next - addr === childSpan && alignDown(addr, childSpan) === addr;
+          const summary = whole && child === 4 ? tables.summaryAt(4, tableBase(g, 4, addr)) : undefined;
+          if (summary) {
+            out.empty += summary[Entry.NONE]!;
+            out.present += summary[Entry.PRESENT]!;
+            out.guard += summary[Entry.MARKER]!;
+          } else {
+            visit(child, addr, next);
+          }
+        }
+        addr = next;
+      }
     }
   };
   if (a < b) visit(0, a, b);
@@ -86,7 +98,11 @@ export function populationMap(state: WalkState, start: Addr, end: Addr, cells: n
   const page = state.geometry.pageSize;
   if (end <= start || cells < 1) return [];
   const pages = (end - start) / page;
-  const per = Math.max(1, Math.ceil(pages / cells));
+  // Cells of whole tables where they can be (a cell bigger than a PTE table's span is a
+  // multiple of it): whole tables are counted from their summaries, without reading them.
+  const tablePages = state.geometry.tableSpan[4]! / page;
+  let per = Math.max(1, Math.ceil(pages / cells));
+  if (per > tablePages) per = Math.ceil(per / tablePages) * tablePages;
   const out: Cell[] = [];
   for (let a = start; a < end; ) {
     const b = Math.min(end, a + per * page);

@@ -8,7 +8,7 @@
 import { isError } from '../../../events/fields.js';
 import { KIND_INDEX, rowMembers } from '../../../events/notable.js';
 import type { Addr, LevelIndex, WalkEvent, WalkEventType } from '../../../events/walk-event.js';
-import { abortSummary } from '../../../replay/abort-summary.js';
+import { abortSummary, stopAt } from '../../../replay/abort-summary.js';
 import type { AbortSummary } from '../../../replay/abort-summary.js';
 import { RecordingLog } from '../../../replay/event-log.js';
 import type { Recording } from '../../../replay/open-recording.js';
@@ -55,6 +55,7 @@ export class TuiSession {
   readonly replay: Replay;
   private markerCache: { width: number; length: number; markers: string } | null = null;
   private summaryCache = new Map<number, AbortSummary>();
+  private stopCache: { length: number; seq: number } | null = null;
 
   constructor(readonly recording: Recording) {
     this.replay = new Replay(new RecordingLog(recording));
@@ -107,29 +108,22 @@ export class TuiSession {
   markers(width: number): string {
     const cached = this.markerCache;
     if (cached && cached.width === width && cached.length === this.length) return cached.markers;
-    const columns = new Array<number>(width).fill(MARKERS.length);
-    const length = Math.max(1, this.length);
-    const mark = (seq: number, priority: number) => {
-      const col = Math.min(width - 1, Math.floor((seq * width) / length));
-      if (priority < columns[col]!) columns[col] = priority;
-    };
-    MARKERS.forEach(([kind, _], priority) => {
-      const kinds = kind === 'end' ? ['ret', 'client_ret'] : kind === 'failure' ? [...JUMPS.failure, 'ret', 'client_ret'] : JUMPS[kind];
-      for (const row of this.replay.notable([...kinds] as WalkEventType[])) {
+    const columns = new Array<string>(width).fill(' ');
+    // Least telling first: each kind overwrites what it outranks.
+    for (const [kind, glyph] of [...MARKERS].reverse()) {
+      const types: readonly WalkEventType[] = kind === 'end' ? ['ret', 'client_ret'] : kind === 'failure' ? [...JUMPS.failure, 'ret', 'client_ret'] : JUMPS[kind];
+      const marked = this.recording.notableColumns(
+        types.map((t) => KIND_INDEX[t]),
+        width,
+        this.length,
         // A positive return stops a walk without failing it (guard install's "zap and retry"): not a '!'.
-        if (kind === 'failure' && !ALWAYS_FAILURES.has(row.kind) && !(row.value !== null && row.value < 0)) continue;
-        if (row.count === 1 || row.seqStep === 0) mark(row.seq, priority);
-        else {
-          // A run: mark the columns it spans without visiting every member.
-          const last = row.seq + (row.count - 1) * row.seqStep;
-          // Every member's column is marked: step by whole multiples of the run's step, at most half a column.
-          const step = row.seqStep * Math.max(1, Math.floor(Math.ceil(length / width / 2) / row.seqStep));
-          for (let seq = row.seq; seq <= last; seq += step) mark(seq, priority);
-          mark(last, priority);
-        }
-      }
-    });
-    const markers = columns.map((p) => (p < MARKERS.length ? MARKERS[p]![1] : ' ')).join('');
+        kind === 'failure' ? [...ALWAYS_FAILURES] : undefined,
+      );
+      marked.forEach((m, c) => {
+        if (m) columns[c] = glyph;
+      });
+    }
+    const markers = columns.join('');
     this.markerCache = { width, length: this.length, markers };
     return markers;
   }
@@ -143,8 +137,8 @@ export class TuiSession {
 
   /** The last event, or the failure that ended the walk: where `f` takes you. */
   failureOrEnd(): number {
-    const summary = this.summary(this.length - 1);
-    return summary.stop?.seq ?? this.length - 1;
+    if (this.stopCache?.length !== this.length) this.stopCache = { length: this.length, seq: this.length ? (stopAt(this.replay)?.seq ?? this.length - 1) : -1 };
+    return this.stopCache.seq;
   }
 
   search(query: EventQuery, from: number, direction: 1 | -1): number | null {

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * A recording's notable index, held in memory per kind once it has been read.
+ * The UI asks it something on every key (the next allocation, the timeline's
+ * markers, the abort summary): a query is a binary search, not a SQL round
+ * trip converting BigInts. Addresses come out of SQLite as two 32-bit halves,
+ * so no BigInt is made at all. A kind with very many rows stays in SQLite.
+ */
+import type Database from 'better-sqlite3';
+import type { NotableRow } from '../events/notable.js';
+import type { Addr } from '../events/walk-event.js';
+import { addrToSql } from '../recorder/schema.js';
+
+/** A kind with more rows than this is queried in SQLite each time instead of held. */
+const MAX_HELD_ROWS = 1_000_000;
+
+const COLUMNS = `seq, kind, level, (addr >> 32) & 4294967295 AS addrHi, addr & 4294967295 AS addrLo,
+  (next >> 32) & 4294967295 AS nextHi, next & 4294967295 AS nextLo, depth, value, count, seq_step AS seqStep, addr_step AS addrStep`;
+
+/** A row as SQLite hands it over, column by column (raw arrays are several times cheaper than objects). */
+type RawRow = [number, number, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number, number, number];
+
+const joinHalves = (hi: number | null, lo: number | null): Addr | null => (hi === null || lo === null ? null : hi * 2 ** 32 + lo);
+
+function toRow(r: RawRow): NotableRow {
+  return {
+    seq: r[0],
+    kind: r[1],
+    level: r[2],
+    addr: joinHalves(r[3], r[4]),
+    next: joinHalves(r[5], r[6]),
+    depth: r[7],
+    value: r[8],
+    count: r[9],
+    seqStep: r[10],
+    addrStep: r[11],
+  };
+}
+
+/** The first index whose row's seq is >= seq. */
+function lowerBound(rows: readonly NotableRow[], seq: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid]!.seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export class NotableStore {
+  /** Rows per kind, by seq, for the kinds read so far. */
+  private readonly held = new Map<number, NotableRow[]>();
+  /** Kinds with too many rows to hold. */
+  private readonly tooMany = new Set<number>();
+  /** Rows are known for events below this. */
+  private end = 0;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly run: number,
+  ) {}
+
+  /** The recording now holds events below `end`: rows of held kinds up to it are added. */
+  extend(end: number): void {
+    if (end <= this.end) return;
+    if (this.held.size) {
+      const kinds = [...this.held.keys()];
+      const rows = this.db
+        .prepare(`SELECT ${COLUMNS} FROM notable WHERE run = ${this.run} AND seq >= ? AND seq < ? AND kind IN (${kinds.join(',')}) ORDER BY seq`)
+        .raw()
+        .all(this.end, end) as RawRow[];
+      for (const raw of rows) this.held.get(raw[1])!.push(toRow(raw));
+    }
+    this.end = end;
+  }
+
+  /** Rows of these kinds with seq in [from, to), by seq; with `near`, only those whose address is in [near[0], near[1]). */
+  query(kinds: readonly number[], from: number, to: number, near?: readonly [Addr, Addr]): NotableRow[] {
+    to = Math.min(to, this.end);
+    if (from >= to) return [];
+    const out: NotableRow[] = [];
+    const sqlKinds: number[] = [];
+    for (const kind of kinds) {
+      // A look near an address at a kind not yet held asks SQLite (its address index) rather than read every row.
+      const rows = near && !this.held.has(kind) ? null : this.rowsOf(kind);
+      if (rows === null) {
+        sqlKinds.push(kind);
+        continue;
+      }
+      for (let i = lowerBound(rows, from); i < rows.length && rows[i]!.seq < to; i++) out.push(rows[i]!);
+    }
+    if (sqlKinds.length) out.push(...this.select(sqlKinds, from, to, near));
+    if (kinds.length > 1) out.sort((a, b) => a.seq - b.seq);
+    return near ? out.filter((r) => r.addr !== null && r.addr >= near[0] && r.addr < near[1]) : out;
+  }
+
+  private rowsOf(kind: number): NotableRow[] | null {
+    const held = this.held.get(kind);
+    if (held) return held;
+    if (this.tooMany.has(kind)) return null;
+    const count = this.db.prepare(`SELECT count(*) FROM notable WHERE run = ${this.run} AND kind = ? AND seq < ?`).pluck().get(kind, this.end) as number;
+    if (count > MAX_HELD_ROWS) {
+      this.tooMany.add(kind);
+      return null;
+    }
+    // One kind through its index (SQLite's planner, without statistics, would scan every row by seq).
+    const rows = (
+      this.db
+        .prepare(`SELECT ${COLUMNS} FROM notable INDEXED BY notable_kind WHERE run = ${this.run} AND kind = ? AND seq < ? ORDER BY seq`)
+        .raw()
+        .all(kind, this.end) as RawRow[]
+    ).map(toRow);
+    this.held.set(kind, rows);
+    return rows;
+  }
+
+  private select(kinds: readonly number[], from: number, to: number, near?: readonly [Addr, Addr]): NotableRow[] {
+    // Addresses are stored signed: a window that crosses 2^63 is not one comparison, and is filtered by the caller.
+    const byAddr = near !== undefined && near[0] < near[1] && (near[1] <= 2 ** 63 || near[0] >= 2 ** 63);
+    const bounds = byAddr ? [addrToSql(near[0]), near[1] >= 2 ** 64 ? 2n ** 63n - 1n : addrToSql(near[1])] : [];
+    return (
+      this.db
+        .prepare(
+          `SELECT ${COLUMNS} FROM notable WHERE run = ${this.run} AND kind IN (${kinds.map(() => '?').join(',')}) AND seq >= ? AND seq < ?${
+            byAddr ? ' AND addr >= ? AND addr < ?' : ''
+          } ORDER BY seq`,
+        )
+        .raw()
+        .all(...kinds, from, to, ...bounds) as RawRow[]
+    ).map(toRow);
+  }
+}
