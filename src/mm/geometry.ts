@@ -237,14 +237,21 @@ export function hex(addr: Addr): string {
   return '0x' + addr.toString(16);
 }
 
+const SIZE_UNITS: readonly [number, string][] = [
+  [2 ** 40, 'T'],
+  [2 ** 30, 'G'],
+  [2 ** 20, 'M'],
+  [2 ** 10, 'K'],
+];
+
 /** A size for messages: 4K, 2M, 1G, or hex. */
 export function sizeName(size: number): string {
-  const units: [number, string][] = [
-    [2 ** 40, 'T'],
-    [2 ** 30, 'G'],
-    [2 ** 20, 'M'],
-    [2 ** 10, 'K'],
-  ];
-  for (const [unit, name] of units) if (size >= unit && isAligned(size, unit)) return `${size / unit}${name}`;
+  for (const [unit, name] of SIZE_UNITS) if (size >= unit && isAligned(size, unit)) return `${size / unit}${name}`;
   return hex(size);
+}
+
+/** A size for a glance: 4K, 1.5M, 114M (one decimal at most). */
+export function roughSize(bytes: number): string {
+  for (const [unit, name] of SIZE_UNITS) if (bytes >= unit) return `${+(bytes / unit).toFixed(1)}${name}`;
+  return `${bytes}B`;
 }

@@ -127,6 +127,11 @@ export class PageTables implements TableSource {
     return this.tableAt(level, tableBase(this.g, level, addr));
   }
 
+  /** What this instance reads through to (a checkpoint of a recording), or null: the same object for every state folded from that checkpoint. */
+  get source(): TableSource | null {
+    return this.parent;
+  }
+
   /** The tables this instance wrote itself (not read through from its parent), as [level, base] pairs. */
   ownTables(): [LevelIndex, Addr][] {
     const out: [LevelIndex, Addr][] = [];

@@ -319,6 +319,19 @@ export class Recording {
 
   /** The page tables as they were at checkpoint `seq`, read on demand. */
   tablesAt(seq: number): TableSource {
+    // One object per checkpoint: views that cache by source (the population map) recognise it.
+    let source = this.sources.get(seq);
+    if (!source) {
+      source = this.makeSource(seq);
+      if (this.sources.size >= 16) this.sources.delete(this.sources.keys().next().value!);
+      this.sources.set(seq, source);
+    }
+    return source;
+  }
+
+  private readonly sources = new Map<number, TableSource>();
+
+  private makeSource(seq: number): TableSource {
     return {
       tableAt: (level, base) => this.tableVersion(level, base, seq),
       forEachTable: (level, fn) => {

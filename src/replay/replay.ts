@@ -52,6 +52,12 @@ export function matches(e: WalkEvent, q: EventQuery): boolean {
   return true;
 }
 
+/** The kinds of event that can be a failure (isError): the notable index holds each such event. */
+const ERROR_KINDS: readonly WalkEventType[] = [
+  'alloc_fail', 'pte_map_fail', 'oops', 'livelock', 'ret', 'client_ret', 'hole', 'install_pte', 'test_walk', 'pre_vma',
+  'pgd_entry', 'p4d_entry', 'pud_entry', 'pmd_entry', 'pte_entry', 'hugetlb_entry',
+];
+
 /** The kinds a query can only match (so the notable index can answer it), or null. */
 function notableKinds(q: EventQuery): number[] | null {
   if (!q.kinds || q.addr !== undefined || q.range || q.callback || q.error) return null;
@@ -149,6 +155,16 @@ export class Replay {
   find(from: number, query: EventQuery, direction: 1 | -1 = 1): number | null {
     const kinds = notableKinds(query);
     if (kinds) return this.nextNotable(from, kinds, direction);
+    if (query.error) {
+      // Every failure is in the index (non-zero returns, failed allocations and maps, oopses):
+      // step through its rows of those kinds and test each, rather than scan every event.
+      const candidates = ERROR_KINDS.filter((k) => !query.kinds || query.kinds.includes(k)).map((k) => KIND_INDEX[k]);
+      for (let at = from; ; ) {
+        const seq = this.nextNotable(at, candidates, direction);
+        if (seq === null || matches(this.log.event(seq), query)) return seq;
+        at = seq;
+      }
+    }
     if (direction === 1) {
       for (let start = from + 1; start < this.log.length; start += CHUNK_EVENTS) {
         for (const e of this.log.events(start, Math.min(this.log.length, start + CHUNK_EVENTS))) if (matches(e, query)) return e.seq;

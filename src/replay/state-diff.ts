@@ -36,8 +36,16 @@ export interface StateDiff {
  */
 export function diffStates(a: WalkState, b: WalkState, candidates?: readonly (readonly [LevelIndex, Addr])[]): StateDiff {
   const g = a.geometry;
-  const runs: EntryRun[] = [];
+  const runs: { -readonly [K in keyof EntryRun]: EntryRun[K] }[] = [];
   let entries = 0;
+  const add = (name: LevelName, start: Addr, size: number, from: number, to: number, count: number) => {
+    entries += count;
+    const last = runs[runs.length - 1];
+    if (last && last.level === name && last.from === from && last.to === to && last.end === start) {
+      last.end = start + size * count;
+      last.count += count;
+    } else runs.push({ level: name, start, end: start + size * count, from, to, count });
+  };
   const byLevel: Set<Addr>[] | null = candidates ? [0, 1, 2, 3, 4].map(() => new Set<Addr>()) : null;
   if (byLevel && candidates) {
     for (const [level, base] of candidates) byLevel[level]!.add(base);
@@ -54,23 +62,33 @@ export function diffStates(a: WalkState, b: WalkState, candidates?: readonly (re
     }
     const size = g.entrySize[t]!;
     const name = LEVELS[ownerLevel(g, t)];
+    const n = g.ptrs[t]!;
     for (const base of [...bases].sort((x, y) => x - y)) {
+      // A table on one side only, all of one kind (its counts say so): one run, without reading it.
+      const uniform = (side: WalkState, other: WalkState): number | null => {
+        if (other.tables.summaryAt(t, base) !== undefined) return null;
+        const counts = side.tables.summaryAt(t, base);
+        if (!counts) return null;
+        const kind = counts.findIndex((c) => c === n);
+        return kind > Entry.NONE ? kind : null;
+      };
+      const onlyB = uniform(b, a);
+      if (onlyB !== null) {
+        add(name, canonicalAddr(g, base), size, Entry.NONE, onlyB, n);
+        continue;
+      }
+      const onlyA = uniform(a, b);
+      if (onlyA !== null) {
+        add(name, canonicalAddr(g, base), size, onlyA, Entry.NONE, n);
+        continue;
+      }
       const ta = a.tables.tableAt(t, base);
       const tb = b.tables.tableAt(t, base);
       if (ta === tb) continue;
-      const n = g.ptrs[t]!;
       for (let i = 0; i < n; i++) {
         const from = ta ? ta[i]! : Entry.NONE;
         const to = tb ? tb[i]! : Entry.NONE;
-        if (from === to) continue;
-        entries++;
-        const start = canonicalAddr(g, base + i * size);
-        const last = runs[runs.length - 1];
-        if (last && last.level === name && last.from === from && last.to === to && last.end === start) {
-          runs[runs.length - 1] = { ...last, end: start + size, count: last.count + 1 };
-        } else {
-          runs.push({ level: name, start, end: start + size, from, to, count: 1 });
-        }
+        if (from !== to) add(name, canonicalAddr(g, base + i * size), size, from, to, 1);
       }
     }
   }

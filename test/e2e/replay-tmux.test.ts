@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BIN, ROOT } from '../helpers/paths.js';
+import { COMMAND, ROOT } from '../helpers/paths.js';
 import { tempDir } from '../helpers/recording.js';
 import { cli } from '../helpers/run.js';
 
@@ -43,7 +43,7 @@ describe('walkback replay in a terminal', { skip: hasTmux ? false : 'tmux is not
 
   it('opens at the failure, moves, diffs, redraws on resize, and quits leaving the terminal as it was', async () => {
     // stty prints the line discipline after walkback exits: raw mode must be off again.
-    const command = `env CI=true TERM=xterm-256color node ${BIN} replay ${file}; echo EXITED $?; stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'; sleep 60`;
+    const command = `env CI=true TERM=xterm-256color ${COMMAND} replay ${file}; echo EXITED $?; stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'; sleep 60`;
     tmux('new-session', '-d', '-s', 'ui', '-x', '80', '-y', '24', command);
     let s = await until((t) => /event \d+ of 2076/.test(t), 'the first frame');
     assert.equal(position(s), 2074, 'it opens where the walk stopped');
@@ -86,12 +86,14 @@ describe('walkback replay in a terminal', { skip: hasTmux ? false : 'tmux is not
 
   it('restores the terminal when killed with SIGTERM', async () => {
     tmux('kill-session', '-t', 'ui');
-    const command = `env CI=true node ${BIN} replay ${file}; echo EXITED $?; sleep 60`;
+    const command = `env CI=true ${COMMAND} replay ${file}; echo EXITED $?; sleep 60`;
     tmux('new-session', '-d', '-s', 'ui', '-x', '80', '-y', '24', command);
     await until((t) => /event \d+ of 2076/.test(t), 'the first frame');
     const pid = tmux('display-message', '-p', '-t', 'ui', '#{pane_pid}').trim();
-    // The pane's shell runs env -> node; signal node.
+    // The pane's shell runs env, which execs bin/walkback, which execs node: signal it.
     const child = execFileSync('pgrep', ['-f', '-P', pid, 'walkback'], { encoding: 'utf8' }).trim().split('\n')[0]!;
+    const cmdline = execFileSync('cat', [`/proc/${child}/cmdline`], { encoding: 'utf8' }).split('\0');
+    assert.ok(cmdline.includes('--max-old-space-size=1024'), `the UI runs with its heap limit: ${cmdline.join(' ')}`);
     process.kill(Number(child), 'SIGTERM');
     const s = await until((t) => /EXITED \d+/.test(t), 'walkback to exit');
     assert.match(s, /EXITED 143/);

@@ -2,6 +2,7 @@
 /** The page tables at the cursor: a collapsible tree, entries the current event changed highlighted. */
 import { Box, Text } from 'ink';
 import { ENTRY_NAMES } from '../../../events/walk-event.js';
+import { hex } from '../../../mm/geometry.js';
 import type { TreeRow } from '../model/page-table-tree.js';
 import type { Theme } from '../theme.js';
 
@@ -14,8 +15,6 @@ export interface PageTableViewProps {
   readonly theme: Theme;
   readonly truncated: boolean;
 }
-
-const hex = (a: number) => '0x' + a.toString(16);
 
 /** A row as text; `selected` puts a '>' in the first column (visible without colour or attributes). */
 export function rowText(row: TreeRow, selected = false): string {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** The population map: one glyph per cell of the range, where the walk stopped, and what it never reached. */
 import { Box, Text } from 'ink';
+import { hex, roughSize } from '../../../mm/geometry.js';
 import type { Cell, CellKind } from '../model/population-map.js';
 import type { Theme } from '../theme.js';
 
@@ -20,8 +21,6 @@ export interface PopulationMapProps {
   readonly theme: Theme;
 }
 
-const hex = (a: number) => '0x' + a.toString(16);
-
 export function PopulationMap({ cells, stop, reached, range, zoom, width, height, focused, theme }: PopulationMapProps) {
   const lines: Cell[][] = [];
   for (let i = 0; i < cells.length; i += width) lines.push(cells.slice(i, i + width));
@@ -31,7 +30,7 @@ export function PopulationMap({ cells, stop, reached, range, zoom, width, height
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold underline={focused} wrap="truncate-end">
-        population{range ? ` ${hex(range[0])}-${hex(range[1])}` : ''} {cellSize ? `(${formatSize(cellSize)} a cell${zoom ? `, zoom ${zoom}` : ''})` : ''}
+        population{range ? ` ${hex(range[0])}-${hex(range[1])}` : ''} {cellSize ? `(${roughSize(cellSize)} a cell${zoom ? `, zoom ${zoom}` : ''})` : ''}
         <Text dimColor>  . none  - empty table  # present  g guard  H huge  T hugetlb  X stop</Text>
       </Text>
       {lines.slice(0, height - 1).map((line, i) => (
@@ -68,15 +67,4 @@ export function segments(line: readonly Cell[], stop: number | null, reached: nu
     else out.push({ text: glyph, color, stop: isStop, dim });
   }
   return out;
-}
-
-export function formatSize(bytes: number): string {
-  const units: [number, string][] = [
-    [2 ** 40, 'T'],
-    [2 ** 30, 'G'],
-    [2 ** 20, 'M'],
-    [2 ** 10, 'K'],
-  ];
-  for (const [unit, name] of units) if (bytes >= unit) return `${+(bytes / unit).toFixed(1)}${name}`;
-  return `${bytes}B`;
 }

@@ -8,7 +8,8 @@
  */
 import type { Addr, LevelIndex } from '../../../events/walk-event.js';
 import { Entry } from '../../../events/walk-event.js';
-import { alignDown, levelAddrEnd, ownerLevel, slotIndex, tableBase } from '../../../mm/geometry.js';
+import { alignDown, levelAddrEnd, ownerLevel, slotIndex, tableAddr, tableBase } from '../../../mm/geometry.js';
+import type { TableSource } from '../../../mm/page-tables.js';
 import type { WalkState } from '../../../replay/walk-state.js';
 
 export type CellKind = 'untouched' | 'empty' | 'present' | 'guard' | 'huge' | 'hugetlb';
@@ -93,20 +94,45 @@ export function cellKind(counts: Counts): CellKind {
   return 'untouched';
 }
 
+/**
+ * Cells counted from a checkpoint's tables alone, per checkpoint (by its table
+ * source) and layout: moving the cursor recounts only the cells over tables
+ * written since the checkpoint, not the whole range.
+ */
+const fromCheckpoint = new WeakMap<TableSource, Map<string, (Counts | undefined)[]>>();
+
 /** Cut [start, end) into at most `cells` page-aligned cells and summarize each. */
 export function populationMap(state: WalkState, start: Addr, end: Addr, cells: number): Cell[] {
-  const page = state.geometry.pageSize;
+  const g = state.geometry;
+  const page = g.pageSize;
   if (end <= start || cells < 1) return [];
   const pages = (end - start) / page;
   // Cells of whole tables where they can be (a cell bigger than a PTE table's span is a
   // multiple of it): whole tables are counted from their summaries, without reading them.
-  const tablePages = state.geometry.tableSpan[4]! / page;
+  const tablePages = g.tableSpan[4]! / page;
   let per = Math.max(1, Math.ceil(pages / cells));
   if (per > tablePages) per = Math.ceil(per / tablePages) * tablePages;
+  const source = state.tables.source;
+  let memo: (Counts | undefined)[] | undefined;
+  if (source) {
+    let layouts = fromCheckpoint.get(source);
+    if (!layouts) fromCheckpoint.set(source, (layouts = new Map()));
+    const key = `${start}:${end}:${per}`;
+    memo = layouts.get(key);
+    if (!memo) layouts.set(key, (memo = []));
+  }
+  // The spans, in table addresses, of tables written since the checkpoint.
+  const written = state.tables.ownTables().map(([level, base]) => [base, base + g.tableSpan[level]!] as const);
   const out: Cell[] = [];
-  for (let a = start; a < end; ) {
+  for (let a = start, i = 0; a < end; i++) {
     const b = Math.min(end, a + per * page);
-    const counts = countRange(state, a, b);
+    const ta = tableAddr(g, a);
+    const changed = written.some(([lo, hi]) => lo < ta + (b - a) && ta < hi);
+    let counts = changed ? undefined : memo?.[i];
+    if (!counts) {
+      counts = countRange(state, a, b);
+      if (memo && !changed) memo[i] = counts;
+    }
     out.push({ start: a, end: b, kind: cellKind(counts), counts });
     a = b;
   }

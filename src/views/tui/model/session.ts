@@ -8,6 +8,7 @@
 import { isError } from '../../../events/fields.js';
 import { KIND_INDEX, rowMembers } from '../../../events/notable.js';
 import type { Addr, LevelIndex, WalkEvent, WalkEventType } from '../../../events/walk-event.js';
+import { hex } from '../../../mm/geometry.js';
 import { abortSummary, stopAt } from '../../../replay/abort-summary.js';
 import type { AbortSummary } from '../../../replay/abort-summary.js';
 import { RecordingLog } from '../../../replay/event-log.js';
@@ -159,9 +160,16 @@ export class TuiSession {
     return this.replay.provenance(level, addr, at);
   }
 
+  /** The difference between two moments (the last one asked for is remembered: the overlay redraws it on every key). */
   diff(a: number, b: number): StateDiff {
-    return this.replay.diff(a, b);
+    const c = this.diffCache;
+    if (c && c.a === a && c.b === b && c.length === this.length) return c.diff;
+    const diff = this.replay.diff(a, b);
+    this.diffCache = { a, b, length: this.length, diff };
+    return diff;
   }
+
+  private diffCache: { a: number; b: number; length: number; diff: StateDiff } | null = null;
 
   /** The range the panes show: the current walk's, else the VMAs'. */
   range(state: WalkState): [Addr, Addr] | null {
@@ -188,7 +196,6 @@ export class TuiSession {
 
 /** A detail event (no trace line), described for the event list. */
 export function describeDetail(e: WalkEvent): string {
-  const hex = (a: number) => '0x' + a.toString(16);
   switch (e.type) {
     case 'vma':
       return `(vma ${hex(e.start)}-${hex(e.end)}${e.hugetlb ? ' hugetlb' : ''}${e.flags & 2 ? ' pfnmap' : ''}${e.flags & 1 ? ' thp' : ''})`;
