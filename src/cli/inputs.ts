@@ -34,8 +34,8 @@ export interface OpenedReplay {
   readonly replay: Replay;
 }
 
-export function openReplay(file: string): OpenedReplay {
-  const recording = openRecording(file);
+export function openReplay(file: string, options: { run?: number } = {}): OpenedReplay {
+  const recording = openRecording(file, options);
   return { recording, replay: new Replay(new RecordingLog(recording)) };
 }
 
@@ -53,4 +53,16 @@ export function parseEventNumber(text: string, length: number, option = '--at'):
   else throw new UsageError(`${option} ${text}: not an event number; give N (0 to ${last}), -N from the end, start or end`);
   if (n < -1 || n > last) throw new UsageError(`${option} ${text}: the recording has events 0 to ${last}`);
   return n;
+}
+
+/** --run K: a run of a sweep (0 is the fault-free base; a plain recording has only 0). */
+export function parseRun(text: string | undefined, option = '--run'): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${option} ${text}: not a run number; give 0 (the recorded walk, or a sweep's fault-free run) or a sweep's run number (walkback sweep FILE lists them)`);
+  return Number(text);
+}
+
+/** `{ run }` when one was given, for Recording.open. */
+export function runOption(run: number | undefined): { run?: number } {
+  return run === undefined ? {} : { run };
 }

@@ -38,8 +38,9 @@ Examples:
   program
     .command('trace')
     .argument('<file>', 'a scenario (YAML or JSON) or a recording')
+    .option('--run <k>', 'which run of a recording (a sweep holds one per failure point; 0, the default, is the fault-free run)')
     .description('print the kernel-style callback trace of a scenario (run) or a recording (replayed); nothing else on stdout')
-    .action(async (file: string) => (await import('./commands/trace.js')).traceCommand(file));
+    .action(async (file: string, flags: { run?: string }) => (await import('./commands/trace.js')).traceCommand(file, flags));
 
   program
     .command('record')
@@ -69,12 +70,43 @@ Examples:
     .action(async (file: string, flags: { output?: string; force?: boolean; maxSize?: string }) => (await import('./commands/run.js')).runCommand(file, flags));
 
   program
+    .command('sweep')
+    .argument('<scenario>', 'a scenario file (YAML or JSON), or a sweep file to report on again')
+    .option('-o, --output <file>', 'where to record (default: recordings/<scenario name>-sweep.db, numbered if it exists)')
+    .option('-f, --force', 'replace the output file if it exists')
+    .option('--pte-map', 'also fail each pte_offset_map_lock() call in turn')
+    .option('--json', 'print the report as JSON (runs: one per failure point; groups: the distinct outcomes)')
+    .description("fail each allocation of the walk in turn (the scenario's own faults are dropped), record every run into one file and group the outcomes; exit 1 if any breaks the scenario's expect: block")
+    .action(async (file: string, flags: { output?: string; force?: boolean; pteMap?: boolean; json?: boolean }) => (await import('./commands/sweep.js')).sweepCommand(file, flags));
+
+  program
+    .command('sweep')
+    .argument('<scenario>', 'a scenario file (YAML or JSON), or a sweep file to report on again')
+    .option('-o, --output <file>', 'where to record (default: recordings/<scenario name>-sweep.db, numbered if it exists)')
+    .option('-f, --force', 'replace the output file if it exists')
+    .option('--pte-map', 'also fail each pte_offset_map_lock() call in turn')
+    .option('--json', 'print the report as JSON (runs: one per failure point; groups: the distinct outcomes)')
+    .description("fail each allocation of the walk in turn (the scenario's own faults are dropped), record every run into one file and group the outcomes; exit 1 if any breaks the scenario's expect: block")
+    .action(async (file: string, flags: { output?: string; force?: boolean; pteMap?: boolean; json?: boolean }) => (await import('./commands/sweep.js')).sweepCommand(file, flags));
+
+  program
+    .command('diff')
+    .argument('<a>', 'a recording or a scenario')
+    .argument('[b]', 'another (left out: two runs of A, given with --run twice)')
+    .option('--run <k>', 'a run of a sweep: the first --run is for A, the second for B', (v: string, list: string[]) => [...list, v], [] as string[])
+    .option('-C, --context <n>', 'events to show before and after the divergence (default 5)')
+    .option('--json', 'print JSON')
+    .description('compare two walks: the first event where they diverge, both streams side by side around it, and the difference between their final page tables')
+    .action(async (a: string, b: string | undefined, flags: { run?: string[]; context?: string; json?: boolean }) => (await import('./commands/diff.js')).diffCommand(a, b, flags));
+
+  program
     .command('show')
     .argument('<recording>', 'a recording (.db)')
     .option('--at <n>', 'the event: N (from 0), -N from the end, start or end (default: end)')
     .option('--json', 'print JSON (stable; see the README)')
+    .option('--run <k>', 'which run of a recording (a sweep holds one per failure point)')
     .description('print the state at one event of a recording: page tables, where the walker is, and the abort summary')
-    .action(async (file: string, flags: { at?: string; json?: boolean }) => (await import('./commands/show.js')).showCommand(file, flags));
+    .action(async (file: string, flags: { at?: string; json?: boolean; run?: string }) => (await import('./commands/show.js')).showCommand(file, flags));
 
   program
     .command('ls')

@@ -10,16 +10,18 @@ import type { Geometry } from '../mm/geometry.js';
 import { PageTables, summarize } from '../mm/page-tables.js';
 import { toContext } from '../replay/state-context.js';
 import { initialState, StateBuilder } from '../replay/walk-state.js';
+import type { WalkState } from '../replay/walk-state.js';
 import type { Batch, Outcome } from './store.js';
 
 export class Checkpointer {
   private readonly tables: PageTables;
   private readonly builder: StateBuilder;
 
-  constructor(geometry: Geometry) {
-    this.tables = PageTables.empty(geometry);
+  /** From the empty mm, or from a state (a branch's fork point; its tables are copied). */
+  constructor(geometry: Geometry, from?: WalkState) {
+    this.tables = from ? from.tables.flatten() : PageTables.empty(geometry);
     this.tables.trackWrites();
-    this.builder = new StateBuilder({ ...initialState(geometry), tables: this.tables }, { ownTables: true });
+    this.builder = new StateBuilder({ ...(from ?? initialState(geometry)), tables: this.tables }, { ownTables: true });
   }
 
   apply(e: WalkEvent): void {

@@ -25,6 +25,7 @@ import type { Scenario } from '../scenario/scenario.js';
 import { SCHEMA_VERSION } from './schema.js';
 import type { Batch, StoreOptions } from './store.js';
 import { emptyBatch, RecordingStore } from './store.js';
+import type { WalkState } from '../replay/walk-state.js';
 
 export interface RecordOptions {
   /** The walkback version stamped into the file. */
@@ -35,6 +36,8 @@ export interface RecordOptions {
   readonly onProgress?: (events: number, bytes: number) => void;
   /** Events per chunk and checkpoint interval (default CHUNK_EVENTS; tests use small ones). */
   readonly chunkEvents?: number;
+  /** Leave the file open after the base run: branches follow (a sweep), then store.close(). */
+  readonly keepOpen?: boolean;
 }
 
 export type RecordingStatus = 'complete' | 'aborted' | 'incomplete';
@@ -55,26 +58,57 @@ export interface RecordResult {
 /** Chunks written per transaction: a writer killed mid-run loses at most this many chunks. */
 const COMMIT_CHUNKS = 8;
 
-/** Writes one recording. Create, add() every event, then finish(). */
+/** Where a branch of a recording starts: an existing store, its new run, and the state before its first event. */
+export interface BranchStart {
+  readonly store: RecordingStore;
+  readonly run: number;
+  /** The seq of the branch's first event (its fork point). */
+  readonly seq: number;
+  /** The state before that event. */
+  readonly state: WalkState;
+}
+
+/**
+ * Writes one recording (its base run), or one branch of it. Create, add()
+ * every event, then finish(). A branch is given only its own events, from its
+ * fork point on.
+ */
 export class RecordingWriter {
   readonly file: string;
-  private readonly store: RecordingStore;
+  readonly store: RecordingStore;
+  readonly run: number;
   private readonly encoder: ChunkEncoder;
   private readonly fold: Checkpointer;
   private readonly notable = new NotableIndexer();
   private batch: Batch = emptyBatch();
   private readonly chunkEvents: number;
   private readonly onProgress: ((events: number, bytes: number) => void) | undefined;
+  private readonly keepOpen: boolean;
   /** Events seen. */
   private seen = 0;
+  /** Events written (the base run's count comes from the store). */
+  private written = 0;
   /** Set once the sink has failed: nothing more is sealed. */
   failed = false;
 
-  constructor(file: string, scenario: Scenario, options: RecordOptions) {
+  constructor(file: string, scenario: Scenario, options: RecordOptions, branch?: BranchStart) {
     this.file = file;
     this.chunkEvents = options.chunkEvents ?? CHUNK_EVENTS;
     this.onProgress = options.onProgress;
+    this.keepOpen = options.keepOpen ?? false;
     const pageSize = scenario.geometry.pageSize;
+    if (branch) {
+      this.store = branch.store;
+      this.run = branch.run;
+      this.fold = new Checkpointer(scenario.geometry, branch.state);
+      this.encoder = new ChunkEncoder(pageSize);
+      this.encoder.reset(branch.seq);
+      this.written = branch.seq;
+      // Its events are counted from 0: the shared ones before the fork are its too.
+      this.seen = branch.seq;
+      return;
+    }
+    this.run = 0;
     const storeOptions: StoreOptions = {
       file,
       meta: {
@@ -135,9 +169,10 @@ export class RecordingWriter {
   private send(): void {
     if (this.batch.chunks.length === 0) return;
     const events = this.batch.end;
-    this.store.write(this.batch);
+    this.store.write(this.batch, this.run);
     this.batch = emptyBatch();
     if (this.store.error) this.failed = true;
+    else this.written = events;
     if (this.onProgress && (events / this.chunkEvents) % (COMMIT_CHUNKS * 8) === 0) this.onProgress(events, this.store.size());
   }
 
@@ -154,8 +189,8 @@ export class RecordingWriter {
       this.seal(false);
       this.send();
     }
-    const outcome = this.store.finish(this.fold.outcome());
-    const committed = this.store.committed;
+    const outcome = this.run === 0 ? this.store.finish(this.fold.outcome(), this.keepOpen) : this.store.finishRun(this.run, this.fold.outcome(), this.written);
+    const committed = this.run === 0 ? this.store.committed : this.written;
     return {
       file: this.file,
       status: outcome.status,

@@ -41,7 +41,7 @@ export interface Outcome {
 export class RecordingStore {
   private readonly db: Database.Database;
   private readonly setMeta: (key: string, value: string | number | null) => void;
-  private readonly writeBatch: (batch: Batch) => void;
+  private readonly writeBatch: (batch: Batch, run: number) => void;
   private readonly statements;
   /** Events committed to the file. */
   committed = 0;
@@ -63,20 +63,20 @@ export class RecordingStore {
     // Whole numbers go in as INTEGER (better-sqlite3 binds a JS number as REAL, and meta's values have no type).
     const meta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     this.setMeta = (key, value) => meta.run(key, typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value);
-    const run = 0;
     const statements = {
-      chunk: db.prepare(`INSERT INTO chunks (run, first_seq, count, data) VALUES (${run}, ?, ?, ?)`),
-      checkpoint: db.prepare(`INSERT INTO checkpoints (run, seq, context) VALUES (${run}, ?, ?)`),
+      chunk: db.prepare('INSERT INTO chunks (run, first_seq, count, data) VALUES (?, ?, ?, ?)'),
+      checkpoint: db.prepare('INSERT INTO checkpoints (run, seq, context) VALUES (?, ?, ?)'),
       version: db.prepare(
-        `INSERT INTO table_versions (run, level, base, seq, data, n_table, n_present, n_guard, n_huge, n_hugetlb) VALUES (${run}, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        'INSERT INTO table_versions (run, level, base, seq, data, n_table, n_present, n_guard, n_huge, n_hugetlb) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       notable: db.prepare(
-        `INSERT INTO notable (run, seq, kind, level, addr, next, depth, value, count, seq_step, addr_step) VALUES (${run}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        'INSERT INTO notable (run, seq, kind, level, addr, next, depth, value, count, seq_step, addr_step) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       runOutcome: db.prepare(
         'UPDATE runs SET status = ?, end_reason = ?, ret = ?, client_ret = ?, event_count = ?, error = ? WHERE id = ?',
       ),
       runCount: db.prepare('UPDATE runs SET event_count = ? WHERE id = ?'),
+      addRun: db.prepare("INSERT INTO runs (id, parent, fork_seq, label, status) VALUES (?, ?, ?, ?, 'recording')"),
     };
     this.statements = statements;
     db.transaction(() => {
@@ -85,13 +85,14 @@ export class RecordingStore {
         names.forEach((name, id) => insert.run(id, name));
       }
       for (const [key, value] of Object.entries(options.meta)) this.setMeta(key, value);
-      db.prepare("INSERT INTO runs (id, parent, fork_seq, label, status) VALUES (0, NULL, 0, 'base', 'recording')").run();
-      statements.checkpoint.run(0, options.initialContext);
+      statements.addRun.run(0, null, 0, 'base');
+      statements.checkpoint.run(0, 0, options.initialContext);
     })();
-    this.writeBatch = db.transaction((batch: Batch) => {
-      for (const c of batch.chunks) statements.chunk.run(c.first, c.count, c.data);
+    this.writeBatch = db.transaction((batch: Batch, run: number) => {
+      for (const c of batch.chunks) statements.chunk.run(run, c.first, c.count, c.data);
       for (const row of batch.notable)
         statements.notable.run(
+          run,
           row.seq,
           row.kind,
           row.level,
@@ -103,23 +104,53 @@ export class RecordingStore {
           row.seqStep,
           row.addrStep,
         );
-      for (const v of batch.versions)
-        statements.version.run(v.level, v.base, v.seq, v.data, v.counts[1], v.counts[2], v.counts[3], v.counts[4], v.counts[5]);
-      for (const c of batch.checkpoints) statements.checkpoint.run(c.seq, c.context);
-      this.setMeta('event_count', batch.end);
-      statements.runCount.run(batch.end, 0);
+      for (const v of batch.versions) this.insertVersion(run, v);
+      for (const c of batch.checkpoints) statements.checkpoint.run(run, c.seq, c.context);
+      if (run === 0) this.setMeta('event_count', batch.end);
+      statements.runCount.run(batch.end, run);
     });
   }
 
-  /** Write a batch in one transaction. A failure (a full disk) is kept, and ends the writing. */
-  write(batch: Batch): void {
+  private insertVersion(run: number, v: Batch['versions'][number]): void {
+    this.statements.version.run(run, v.level, v.base, v.seq, v.data, v.counts[1], v.counts[2], v.counts[3], v.counts[4], v.counts[5]);
+  }
+
+  /**
+   * A new run that shares the first `forkSeq` events of `parent` (a branch of a
+   * sweep): it starts from the checkpoint given, the state before event `forkSeq`
+   * (its context, and the tables that differ from the parent's last checkpoint
+   * before the fork). Returns the run's id.
+   */
+  addRun(parent: number, forkSeq: number, label: string, initial: { context: string; versions: Batch['versions'] }): number {
+    const id = ((this.db.prepare('SELECT max(id) FROM runs').pluck().get() as number | null) ?? 0) + 1;
+    this.db.transaction(() => {
+      this.statements.addRun.run(id, parent, forkSeq, label);
+      this.statements.checkpoint.run(id, forkSeq, initial.context);
+      for (const v of initial.versions) this.insertVersion(id, v);
+    })();
+    return id;
+  }
+
+  /** Write a batch of a run in one transaction. A failure (a full disk) is kept, and ends the writing. */
+  write(batch: Batch, run = 0): void {
     if (this.error || batch.chunks.length === 0) return;
     try {
-      this.writeBatch(batch);
-      this.committed = batch.end;
+      this.writeBatch(batch, run);
+      if (run === 0) this.committed = batch.end;
     } catch (error) {
       this.error = error as Error;
     }
+  }
+
+  /** Stamp the outcome of a run other than the base (a branch); the file stays open. */
+  finishRun(run: number, outcome: Outcome, events: number): Outcome {
+    const final: Outcome = this.error ? { ...outcome, status: 'incomplete', error: describeWriteError(this.error) } : outcome;
+    try {
+      this.statements.runOutcome.run(final.status, final.end, final.ret, final.clientRet, events, final.error, run);
+    } catch (error) {
+      this.error ??= error as Error;
+    }
+    return final;
   }
 
   /** The file's size so far. */
@@ -127,8 +158,8 @@ export class RecordingStore {
     return (this.db.pragma('page_count', { simple: true }) as number) * (this.db.pragma('page_size', { simple: true }) as number);
   }
 
-  /** Stamp the outcome and close the file. A writer that failed turns the outcome into `incomplete`. */
-  finish(outcome: Outcome): Outcome {
+  /** Stamp the base run's outcome and close the file (unless `keepOpen`: more runs follow). A writer that failed turns the outcome into `incomplete`. */
+  finish(outcome: Outcome, keepOpen = false): Outcome {
     const final: Outcome = this.error ? { ...outcome, status: 'incomplete', error: describeWriteError(this.error) } : outcome;
     try {
       this.db.transaction(() => {
@@ -144,6 +175,12 @@ export class RecordingStore {
     } catch {
       // A full disk may refuse even this; readers then see a writer that is gone: incomplete.
     }
+    if (!keepOpen) this.close();
+    return final;
+  }
+
+  /** Close the file, as one self-contained file. */
+  close(): void {
     try {
       // One self-contained file, which opens anywhere, read-only media included.
       this.db.pragma('journal_mode = DELETE');
@@ -151,7 +188,6 @@ export class RecordingStore {
       // A reader still has the file open (follow mode): it stays in WAL mode, which is fine.
     }
     this.db.close();
-    return final;
   }
 }
 

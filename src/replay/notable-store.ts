@@ -10,6 +10,7 @@ import type Database from 'better-sqlite3';
 import type { NotableRow } from '../events/notable.js';
 import type { Addr } from '../events/walk-event.js';
 import { addrToSql } from '../recorder/schema.js';
+import type { Segment } from './run-segments.js';
 
 /** A kind with more rows than this is queried in SQLite each time instead of held. */
 const MAX_HELD_ROWS = 1_000_000;
@@ -59,7 +60,8 @@ export class NotableStore {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly run: number,
+    /** The stored runs the run is read from (a branch: its parent's rows before the fork, then its own). */
+    private readonly segments: readonly Segment[],
   ) {}
 
   /** The recording now holds events below `end`: rows of held kinds up to it are added. */
@@ -67,11 +69,7 @@ export class NotableStore {
     if (end <= this.end) return;
     if (this.held.size) {
       const kinds = [...this.held.keys()];
-      const rows = this.db
-        .prepare(`SELECT ${COLUMNS} FROM notable WHERE run = ${this.run} AND seq >= ? AND seq < ? AND kind IN (${kinds.join(',')}) ORDER BY seq`)
-        .raw()
-        .all(this.end, end) as RawRow[];
-      for (const raw of rows) this.held.get(raw[1])!.push(toRow(raw));
+      for (const raw of this.fetch(`kind IN (${kinds.join(',')})`, [], this.end, end)) this.held.get(raw[1])!.push(toRow(raw));
     }
     this.end = end;
   }
@@ -100,18 +98,18 @@ export class NotableStore {
     const held = this.held.get(kind);
     if (held) return held;
     if (this.tooMany.has(kind)) return null;
-    const count = this.db.prepare(`SELECT count(*) FROM notable WHERE run = ${this.run} AND kind = ? AND seq < ?`).pluck().get(kind, this.end) as number;
+    let count = 0;
+    for (const segment of this.segments)
+      count += this.db
+        .prepare('SELECT count(*) FROM notable WHERE run = ? AND kind = ? AND seq >= ? AND seq < ?')
+        .pluck()
+        .get(segment.run, kind, segment.from, Math.min(segment.to, this.end)) as number;
     if (count > MAX_HELD_ROWS) {
       this.tooMany.add(kind);
       return null;
     }
     // One kind through its index (SQLite's planner, without statistics, would scan every row by seq).
-    const rows = (
-      this.db
-        .prepare(`SELECT ${COLUMNS} FROM notable INDEXED BY notable_kind WHERE run = ${this.run} AND kind = ? AND seq < ? ORDER BY seq`)
-        .raw()
-        .all(kind, this.end) as RawRow[]
-    ).map(toRow);
+    const rows = this.fetch('kind = ?', [kind], 0, this.end, 'INDEXED BY notable_kind').map(toRow);
     this.held.set(kind, rows);
     return rows;
   }
@@ -120,15 +118,29 @@ export class NotableStore {
     // Addresses are stored signed: a window that crosses 2^63 is not one comparison, and is filtered by the caller.
     const byAddr = near !== undefined && near[0] < near[1] && (near[1] <= 2 ** 63 || near[0] >= 2 ** 63);
     const bounds = byAddr ? [addrToSql(near[0]), near[1] >= 2 ** 64 ? 2n ** 63n - 1n : addrToSql(near[1])] : [];
-    return (
-      this.db
-        .prepare(
-          `SELECT ${COLUMNS} FROM notable WHERE run = ${this.run} AND kind IN (${kinds.map(() => '?').join(',')}) AND seq >= ? AND seq < ?${
-            byAddr ? ' AND addr >= ? AND addr < ?' : ''
-          } ORDER BY seq`,
-        )
+    return this.fetch(`kind IN (${kinds.map(() => '?').join(',')})${byAddr ? ' AND addr >= ? AND addr < ?' : ''}`, [...kinds, ...bounds], from, to).map(toRow);
+  }
+
+  /**
+   * Raw rows matching `where` with seq in [from, to), segment by segment; a
+   * parent's run (say, of set_ptes) that reaches past the fork is cut there.
+   */
+  private fetch(where: string, params: readonly unknown[], from: number, to: number, hint = ''): RawRow[] {
+    const out: RawRow[] = [];
+    for (const segment of this.segments) {
+      const lo = Math.max(from, segment.from);
+      const hi = Math.min(to, segment.to);
+      if (lo >= hi) continue;
+      const rows = this.db
+        .prepare(`SELECT ${COLUMNS} FROM notable ${hint} WHERE run = ? AND ${where} AND seq >= ? AND seq < ? ORDER BY seq`)
         .raw()
-        .all(...kinds, from, to, ...bounds) as RawRow[]
-    ).map(toRow);
+        .all(segment.run, ...params, lo, hi) as RawRow[];
+      for (const row of rows) {
+        const step = row[10];
+        if (row[9] > 1 && step > 0 && row[0] + (row[9] - 1) * step >= segment.to) row[9] = Math.ceil((segment.to - row[0]) / step);
+        out.push(row);
+      }
+    }
+    return out;
   }
 }

@@ -21,6 +21,8 @@ import type { RecordingMeta } from '../recorder/schema.js';
 import { addrFromSql, addrToSql, APPLICATION_ID, EXPECTED_OBJECTS, SCHEMA_VERSION } from '../recorder/schema.js';
 import { NotableStore } from './notable-store.js';
 import { RecordingError } from './recording-error.js';
+import { readRuns, segmentAt, segmentsOf } from './run-segments.js';
+import type { RunRow, Segment } from './run-segments.js';
 import type { StateContext } from './state-context.js';
 
 export { RecordingError };
@@ -31,7 +33,10 @@ const SQLITE_MAGIC = 'SQLite format 3\0';
 export type ReadStatus = 'recording' | 'complete' | 'aborted' | 'incomplete';
 
 interface ChunkRef {
+  /** The stored run whose chunk this is. */
+  readonly run: number;
   readonly first: number;
+  /** The events of it that belong to the run replayed (a parent's last chunk may run past the fork). */
   readonly count: number;
 }
 
@@ -64,20 +69,25 @@ export class Recording {
   /** The run replayed: 0, the base run (a plain recording has no other). */
   readonly run: number;
 
+  /** The stored runs the run replayed is read from (one, unless it is a branch of a sweep). */
+  readonly segments: readonly Segment[];
+  private checkpointRuns: number[] = [];
+
   private constructor(file: string, db: Database.Database, run: number) {
     this.file = file;
     this.db = db;
     this.run = run;
+    this.segments = segmentsOf(file, readRuns(db), run);
     this.statements = {
-      chunk: db.prepare(`SELECT data FROM chunks WHERE run = ${run} AND first_seq = ?`).pluck(),
-      checkpoint: db.prepare(`SELECT context FROM checkpoints WHERE run = ${run} AND seq = ?`).pluck(),
-      version: db.prepare(`SELECT data FROM table_versions WHERE run = ${run} AND level = ? AND base = ? AND seq = ?`).pluck(),
+      chunk: db.prepare('SELECT data FROM chunks WHERE run = ? AND first_seq = ?').pluck(),
+      checkpoint: db.prepare('SELECT context FROM checkpoints WHERE run = ? AND seq = ?').pluck(),
+      version: db.prepare('SELECT data FROM table_versions WHERE run = ? AND level = ? AND base = ? AND seq = ?').pluck(),
     };
     const meta = this.meta();
     if (!(ARCHES as readonly string[]).includes(meta.arch)) throw new RecordingError(file, `records an unknown architecture '${meta.arch}'`);
     this.geometry = geometryOf(meta.arch as ArchName);
     this.pageSize = meta.pageSize;
-    this.notables = new NotableStore(db, run);
+    this.notables = new NotableStore(db, this.segments);
     this.refresh();
   }
 
@@ -153,26 +163,38 @@ export class Recording {
   private readIndex(): void {
     this.metaCache = null;
     const from = this.indexedTo;
-    const fresh = this.db
-      .prepare(`SELECT first_seq AS first, count FROM chunks WHERE run = ${this.run} AND first_seq >= ? ORDER BY first_seq`)
-      .all(from) as ChunkRef[];
+    // The first read takes every segment; a refresh, what the last one (the run being written) gained.
+    const segments = from === 0 ? this.segments : this.segments.slice(-1);
+    const chunks: ChunkRef[] = [];
+    const checkpoints: [number, number][] = [];
+    const rows: number[][] = [];
     let expected = from;
-    for (const chunk of fresh) {
-      if (chunk.first !== expected) throw new RecordingError(this.file, `is damaged: events ${expected} to ${chunk.first - 1} are missing`);
-      expected += chunk.count;
+    for (const segment of segments) {
+      const last = segment === this.segments[this.segments.length - 1];
+      const lo = Math.max(from, segment.from);
+      for (const chunk of this.db
+        .prepare('SELECT first_seq AS first, count FROM chunks WHERE run = ? AND first_seq >= ? AND first_seq < ? ORDER BY first_seq')
+        .all(segment.run, lo, segment.to) as { first: number; count: number }[]) {
+        if (chunk.first !== expected) throw new RecordingError(this.file, `is damaged: events ${expected} to ${chunk.first - 1} are missing`);
+        const count = Math.min(chunk.count, segment.to - chunk.first);
+        chunks.push({ run: segment.run, first: chunk.first, count });
+        expected += count;
+      }
+      if (!last && expected < segment.to) throw new RecordingError(this.file, `is damaged: run ${segment.run} ends at event ${expected}, before the fork at ${segment.to}`);
+      // Checkpoints and table versions of this segment (a parent's up to the fork, not at it: the branch has its own there).
+      const top = last ? expected : segment.to - 1;
+      const floor = from === 0 ? segment.from : from + 1;
+      for (const seq of this.db.prepare('SELECT seq FROM checkpoints WHERE run = ? AND seq >= ? AND seq <= ? ORDER BY seq').pluck().all(segment.run, floor, top) as number[])
+        checkpoints.push([seq, segment.run]);
+      for (const row of this.db
+        .prepare(
+          'SELECT level, base, seq, n_table, n_present, n_guard, n_huge, n_hugetlb FROM table_versions WHERE run = ? AND seq >= ? AND seq <= ? ORDER BY seq',
+        )
+        .raw()
+        .all(segment.run, floor, top) as number[][])
+        rows.push(row);
     }
-    const seqs = this.db
-      .prepare(`SELECT seq FROM checkpoints WHERE run = ${this.run} AND seq >= ? AND seq <= ? ORDER BY seq`)
-      .pluck()
-      .all(from === 0 ? 0 : from + 1, expected) as number[];
-    if (from === 0 && seqs[0] !== 0) throw new RecordingError(this.file, 'is damaged: its first checkpoint is missing');
-    // Table versions of checkpoints up to `expected`; a version for a later checkpoint is read when its chunk is.
-    const rows = this.db
-      .prepare(
-        `SELECT level, base, seq, n_table, n_present, n_guard, n_huge, n_hugetlb FROM table_versions WHERE run = ${this.run} AND seq > ? AND seq <= ? ORDER BY seq`,
-      )
-      .raw()
-      .all(from === 0 ? -1 : from, expected) as number[][];
+    if (from === 0 && checkpoints[0]?.[0] !== 0) throw new RecordingError(this.file, 'is damaged: its first checkpoint is missing');
     for (const row of rows) if (!this.versions[row[0]!]) throw new RecordingError(this.file, `is damaged: a table of level ${row[0]}`);
     // Only now, with everything read and checked: a failure above leaves the index as it was.
     for (const row of rows) {
@@ -184,8 +206,11 @@ export class Recording {
       const size = this.geometry.ptrs[level]!;
       list.counts.push(size - nTable - nPresent - nGuard - nHuge - nHugetlb, nTable, nPresent, nGuard, nHuge, nHugetlb);
     }
-    for (const chunk of fresh) this.chunks.push(chunk);
-    for (const seq of seqs) this.checkpointSeqs.push(seq);
+    for (const chunk of chunks) this.chunks.push(chunk);
+    for (const [seq, run] of checkpoints) {
+      this.checkpointSeqs.push(seq);
+      this.checkpointRuns.push(run);
+    }
     this.versionCount += rows.length;
     this.indexedTo = expected;
     this.notables.extend(expected);
@@ -240,8 +265,18 @@ export class Recording {
   /** The status as a reader should see it: a writer that died leaves an incomplete recording. */
   status(): ReadStatus {
     const meta = this.meta();
-    if (meta.status !== 'recording') return meta.status;
+    const own = this.run === 0 ? meta.status : (this.runs().find((r) => r.id === this.run)?.status as RecordingMeta['status'] | undefined) ?? meta.status;
+    if (own !== 'recording') return own;
     return writerAlive(meta) ? 'recording' : 'incomplete';
+  }
+
+  /** Every run the file holds: one for a recording, the base and its branches for a sweep. */
+  runs(): RunRow[] {
+    try {
+      return readRuns(this.db);
+    } catch (error) {
+      throw asRecordingError(this.file, error);
+    }
   }
 
   /** The (scenario) metadata value stored under `key`. */
@@ -255,12 +290,14 @@ export class Recording {
     let events = this.chunkCache.get(chunk.first);
     if (!events) {
       try {
-        const data = this.statements.chunk.get(chunk.first) as Buffer | undefined;
+        const data = this.statements.chunk.get(chunk.run, chunk.first) as Buffer | undefined;
         if (!data) throw new RecordingError(this.file, `is damaged: the events from ${chunk.first} are missing`);
         events = decodeChunk(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), chunk.first, this.pageSize);
       } catch (error) {
         throw asRecordingError(this.file, error);
       }
+      // A parent's chunk that runs past a branch's fork: only its events before the fork are the branch's.
+      if (events.length > chunk.count) events = events.slice(0, chunk.count);
       if (events.length !== chunk.count) throw new RecordingError(this.file, `is damaged: the chunk at event ${chunk.first} holds ${events.length} events, not ${chunk.count}`);
       if (this.chunkCache.size >= 64) this.chunkCache.delete(this.chunkCache.keys().next().value!);
       this.chunkCache.set(chunk.first, events);
@@ -310,7 +347,7 @@ export class Recording {
     }
     const at = seqs[lo]!;
     try {
-      const text = this.statements.checkpoint.get(at) as string;
+      const text = this.statements.checkpoint.get(this.checkpointRuns[lo]!, at) as string;
       return { seq: at, context: JSON.parse(text) as StateContext };
     } catch (error) {
       throw asRecordingError(this.file, error);
@@ -389,7 +426,7 @@ export class Recording {
     let table = this.blobCache.get(key);
     if (!table) {
       try {
-        const data = this.statements.version.get(level, base, at) as Buffer;
+        const data = this.statements.version.get(segmentAt(this.segments, at).run, level, base, at) as Buffer;
         table = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
       } catch (error) {
         throw asRecordingError(this.file, error);
@@ -423,22 +460,32 @@ export class Recording {
   notableColumns(kinds: readonly number[], width: number, length: number, negativeUnless?: readonly number[]): Uint8Array {
     const columns = new Uint8Array(width);
     if (kinds.length === 0 || length <= 0) return columns;
-    const where = `run = ${this.run} AND kind IN (${kinds.join(',')}) AND seq < ${length}${
-      negativeUnless ? ` AND (kind IN (${negativeUnless.join(',') || -1}) OR value < 0)` : ''
-    }`;
     const col = (seq: number) => Math.min(width - 1, Math.floor((seq * width) / length));
-    // Single events and dense runs (members at most a column apart) mark every column from their first to their last member.
-    const dense = this.db
-      .prepare(
-        `SELECT DISTINCT (seq * ${width}) / ${length}, ((seq + (count - 1) * seq_step) * ${width}) / ${length} FROM notable
-          WHERE ${where} AND (count = 1 OR seq_step * ${width} <= ${length})`,
-      )
-      .raw()
-      .all() as [number, number][];
-    for (const [c0, c1] of dense) for (let c = c0; c <= Math.min(c1, width - 1); c++) columns[c] = 1;
-    // Sparse runs: member by member.
-    const sparse = this.db.prepare(`SELECT seq, count, seq_step FROM notable WHERE ${where} AND count > 1 AND seq_step * ${width} > ${length}`).raw().all() as [number, number, number][];
-    for (const [seq, count, step] of sparse) for (let i = 0; i < count && seq + i * step < length; i++) columns[col(seq + i * step)] = 1;
+    for (const segment of this.segments) {
+      const hi = Math.min(segment.to, length);
+      if (segment.from >= hi) continue;
+      const where = `run = ${segment.run} AND kind IN (${kinds.join(',')}) AND seq >= ${segment.from} AND seq < ${hi}${
+        negativeUnless ? ` AND (kind IN (${negativeUnless.join(',') || -1}) OR value < 0)` : ''
+      }`;
+      // Single events and dense runs (members at most a column apart) mark every column from their first to
+      // their last member (cut at the segment's end: a parent's run past a fork is not the branch's).
+      const lastCol = Math.floor(((hi - 1) * width) / length);
+      const dense = this.db
+        .prepare(
+          `SELECT DISTINCT (seq * ${width}) / ${length}, min(((seq + (count - 1) * seq_step) * ${width}) / ${length}, ${lastCol}) FROM notable
+            WHERE ${where} AND (count = 1 OR seq_step * ${width} <= ${length})`,
+        )
+        .raw()
+        .all() as [number, number][];
+      for (const [c0, c1] of dense) for (let c = c0; c <= Math.min(c1, width - 1); c++) columns[c] = 1;
+      // Sparse runs: member by member.
+      const sparse = this.db.prepare(`SELECT seq, count, seq_step FROM notable WHERE ${where} AND count > 1 AND seq_step * ${width} > ${length}`).raw().all() as [
+        number,
+        number,
+        number,
+      ][];
+      for (const [seq, count, step] of sparse) for (let i = 0; i < count && seq + i * step < hi; i++) columns[col(seq + i * step)] = 1;
+    }
     return columns;
   }
 

@@ -20,13 +20,14 @@ import type { Vma } from '../mm/vmas.js';
 import { findVma, isHugetlb, vmaContaining } from '../mm/vmas.js';
 import { fieldPath, ScenarioError } from './errors.js';
 import { describeValue, hexBig, parseNumber } from './numbers.js';
-import type { Fault, OpsSpec, PresetName, Rule, RuleState, Scenario } from './scenario.js';
+import type { Expectations, Fault, OpsSpec, PresetName, Rule, RuleState, Scenario } from './scenario.js';
 import { PRESETS } from './scenario.js';
 
 type Path = readonly (string | number)[];
 type Mapping = Record<string, unknown>;
 
-const TOP_KEYS = ['name', 'arch', 'kernel', 'vmas', 'state', 'walk', 'faults'] as const;
+const TOP_KEYS = ['name', 'arch', 'kernel', 'vmas', 'state', 'walk', 'faults', 'expect'] as const;
+const EXPECT_KEYS = ['ret', 'no_empty_tables', 'no_guard_outside_range'] as const;
 const VMA_KEYS = ['start', 'end', 'thp', 'pfnmap', 'hugetlb'] as const;
 const STATE_KEYS = ['kind', 'at', 'count', 'level'] as const;
 const WALK_KEYS = ['api', 'start', 'end', 'ops'] as const;
@@ -128,7 +129,9 @@ class ScenarioReader {
     const state = this.readState(top.state, novma);
     const walk = this.readWalk(walkMap, api, kernel);
     const faults = this.readFaults(top.faults);
+    const expect = top.expect === undefined || top.expect === null ? null : this.readExpect(top.expect);
     return {
+      ...(expect ? { expect } : {}),
       name: name ?? this.defaultName(),
       file: this.file,
       source: this.text,
@@ -492,6 +495,34 @@ class ScenarioReader {
       install = what === 'pte' ? Entry.PRESENT : Entry.MARKER;
     }
     return { at, in: range, if: state, return: ret, action, times, install };
+  }
+
+  private readExpect(value: unknown): Expectations {
+    const map = this.mapping(['expect'], value, EXPECT_KEYS);
+    let ret: number[] | null = null;
+    if (map.ret !== undefined) {
+      const values = Array.isArray(map.ret) ? map.ret : [map.ret];
+      if (values.length === 0) this.fail(['expect'], 'ret: list at least one value (e.g. [0, -12])', 'ret');
+      ret = values.map((v, i) => this.int(Array.isArray(map.ret) ? ['expect', 'ret', i] : ['expect', 'ret'], v));
+    }
+    let noEmptyTables: LevelName[] | null = null;
+    const allocated = LEVELS.filter((_, i) => i > 0 && this.geometry.real[i]);
+    if (map.no_empty_tables !== undefined && map.no_empty_tables !== false) {
+      if (map.no_empty_tables === true) noEmptyTables = [...allocated];
+      else {
+        const values = Array.isArray(map.no_empty_tables) ? map.no_empty_tables : [map.no_empty_tables];
+        noEmptyTables = values.map((v, i) => {
+          const path = Array.isArray(map.no_empty_tables) ? ['expect', 'no_empty_tables', i] : ['expect', 'no_empty_tables'];
+          const level = this.oneOf(path, v, LEVELS);
+          if (!allocated.includes(level)) this.fail(path, `${this.geometry.arch} never allocates a ${level} table (allocated levels: ${allocated.join(', ')})`);
+          return level;
+        });
+      }
+    }
+    const noGuardOutsideRange = map.no_guard_outside_range === undefined ? false : this.bool(['expect', 'no_guard_outside_range'], map.no_guard_outside_range);
+    if (ret === null && noEmptyTables === null && !noGuardOutsideRange)
+      this.fail(['expect'], 'expect states nothing: give ret, no_empty_tables or no_guard_outside_range');
+    return { ret, noEmptyTables, noGuardOutsideRange };
   }
 
   private readFaults(value: unknown): Fault[] {

@@ -35,6 +35,19 @@ export type Fault =
   | { readonly kind: 'alloc'; readonly nth: number; readonly level: LevelName | null }
   | { readonly kind: 'pte_map'; readonly nth: number };
 
+/**
+ * What the user expects of every run (checked by a sweep, and by record and
+ * run on the one run they make): a run that breaks one is flagged.
+ */
+export interface Expectations {
+  /** The return value (the client's, for guard install) is one of these. */
+  readonly ret: readonly number[] | null;
+  /** No table of these levels is left allocated and empty. */
+  readonly noEmptyTables: readonly LevelName[] | null;
+  /** No guard marker outside the walk's range. */
+  readonly noGuardOutsideRange: boolean;
+}
+
 export interface Scenario {
   readonly name: string;
   /** Where it was read from (for messages), or '<inline>'. */
@@ -54,4 +67,6 @@ export interface Scenario {
     readonly ops: OpsSpec;
   };
   readonly faults: readonly Fault[];
+  /** Absent when the scenario states no expectations. */
+  readonly expect?: Expectations;
 }

@@ -18,7 +18,15 @@ export class FaultPlan {
   private readonly allocFaults: { nth: number; level: number }[] = [];
   private readonly pteMapFaults = new Set<number>();
 
-  constructor(faults: readonly Fault[]) {
+  /**
+   * `onPoint`, when given, hears of every point where a fault could be
+   * injected (an allocation, a pte_offset_map_lock() call), with its number:
+   * how a sweep finds them.
+   */
+  constructor(
+    faults: readonly Fault[],
+    private readonly onPoint?: (kind: 'alloc' | 'pte_map', nth: number) => void,
+  ) {
     for (const fault of faults) {
       if (fault.kind === 'alloc') this.allocFaults.push({ nth: fault.nth, level: fault.level ? LEVELS.indexOf(fault.level) : -1 });
       else this.pteMapFaults.add(fault.nth);
@@ -29,6 +37,7 @@ export class FaultPlan {
   allocate(level: LevelIndex): boolean {
     const nth = ++this.allocations;
     const nthAtLevel = ++this.allocationsAt[level]!;
+    this.onPoint?.('alloc', nth);
     for (const fault of this.allocFaults) {
       if (fault.level === -1 ? fault.nth === nth : fault.level === level && fault.nth === nthAtLevel) return true;
     }
@@ -37,6 +46,8 @@ export class FaultPlan {
 
   /** Count a pte_offset_map_lock() call; true if it is to fail. */
   mapPte(): boolean {
-    return this.pteMapFaults.has(++this.pteMaps);
+    const nth = ++this.pteMaps;
+    this.onPoint?.('pte_map', nth);
+    return this.pteMapFaults.has(nth);
   }
 }

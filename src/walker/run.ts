@@ -33,11 +33,22 @@ export interface RunResult {
  * Run a scenario synchronously, handing every event to `sink` in order.
  * `sink` may throw WalkStop('unsubscribed') to stop the run.
  */
-export function runScenario(
-  scenario: Scenario,
-  sink: (event: WalkEvent) => void,
-  options: { /** Called after every event with the live page tables (for checks; do not write them). */ inspect?: (event: WalkEvent, mm: PageTables) => void } = {},
-): RunResult {
+/** A point where a fault can be injected, and the seq of the event it makes (or would make, failing). */
+export interface FaultPoint {
+  readonly kind: 'alloc' | 'pte_map';
+  /** Its number among points of its kind, from 1 (a fault's `alloc: N` or `pte_map: N`). */
+  readonly nth: number;
+  readonly seq: number;
+}
+
+export interface RunOptions {
+  /** Called after every event with the live page tables (for checks; do not write them). */
+  readonly inspect?: (event: WalkEvent, mm: PageTables) => void;
+  /** Called at every point where a fault could be injected. */
+  readonly faultPoints?: (point: FaultPoint) => void;
+}
+
+export function runScenario(scenario: Scenario, sink: (event: WalkEvent) => void, options: RunOptions = {}): RunResult {
   const g = scenario.geometry;
   const mm = PageTables.empty(g);
   const inspect = options.inspect;
@@ -47,7 +58,10 @@ export function runScenario(
         inspect(event, mm);
       }
     : sink;
-  const w = new MmWalk(g, scenario.kernel, mm, scenario.vmas, new FaultPlan(scenario.faults), out);
+  const points = options.faultPoints;
+  // The point's event comes next: its seq is the walker's count of events so far.
+  const plan = new FaultPlan(scenario.faults, points ? (kind, nth) => points({ kind, nth, seq: w.seq }) : undefined);
+  const w: MmWalk = new MmWalk(g, scenario.kernel, mm, scenario.vmas, plan, out);
   w.ops = buildOps(scenario.walk.ops);
   try {
     for (const vma of scenario.vmas) w.emit({ type: 'vma', start: vma.start, end: vma.end, flags: vma.flags, hugetlb: vma.hugetlb });

@@ -2,7 +2,7 @@
 /** walkback replay REC [--at N] [--follow]: the time-travel terminal UI on a recording. */
 import { openUi, whyNoTerminal } from '../../views/tui/open-ui.js';
 import { UsageError } from '../errors.js';
-import { openRecording, parseEventNumber } from '../inputs.js';
+import { openRecording, parseEventNumber, parseRun, runOption } from '../inputs.js';
 
 export interface ReplayFlags {
   readonly at?: string;
@@ -11,9 +11,9 @@ export interface ReplayFlags {
 }
 
 export async function replayCommand(file: string, flags: ReplayFlags): Promise<void> {
-  const run = flags.run === undefined ? undefined : parseRun(flags.run);
+  const run = parseRun(flags.run);
   // The file first: a wrong file is the more useful thing to hear about.
-  const recording = openRecording(file, run === undefined ? {} : { run });
+  const recording = openRecording(file, runOption(run));
   try {
     const why = whyNoTerminal();
     if (why)
@@ -25,9 +25,4 @@ export async function replayCommand(file: string, flags: ReplayFlags): Promise<v
   } finally {
     recording.close();
   }
-}
-
-function parseRun(text: string): number {
-  if (!/^\d+$/.test(text.trim())) throw new UsageError(`--run ${text}: not a run number; give 0 (the recorded walk) or a sweep branch's number`);
-  return Number(text);
 }

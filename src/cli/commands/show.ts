@@ -4,10 +4,10 @@ import { abortSummary } from '../../replay/abort-summary.js';
 import { formatShow, showJson } from '../../views/show/show.js';
 import type { ShowInput } from '../../views/show/show.js';
 import { UsageError } from '../errors.js';
-import { openReplay, parseEventNumber } from '../inputs.js';
+import { openReplay, parseEventNumber, parseRun, runOption } from '../inputs.js';
 
-export function showCommand(file: string, flags: { at?: string; json?: boolean }): void {
-  const { recording, replay } = openReplay(file);
+export function showCommand(file: string, flags: { at?: string; json?: boolean; run?: string }): void {
+  const { recording, replay } = openReplay(file, runOption(parseRun(flags.run)));
   try {
     if (replay.length === 0) throw new UsageError(`${file}: the recording holds no events yet`);
     const at = flags.at === undefined ? replay.length - 1 : parseEventNumber(flags.at, replay.length);

@@ -3,13 +3,15 @@
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { formatTraceLine } from '../../views/trace/format-trace-line.js';
 import { runScenario } from '../../walker/run.js';
-import { looksLikeRecording, openRecording } from '../inputs.js';
+import { UsageError } from '../errors.js';
+import { looksLikeRecording, openRecording, parseRun, runOption } from '../inputs.js';
 import { LineWriter } from '../output.js';
 
-export function traceCommand(file: string): void {
+export function traceCommand(file: string, flags: { run?: string } = {}): void {
   const out = new LineWriter();
+  const run = parseRun(flags.run);
   if (/\.(db|sqlite3?)$/i.test(file) || looksLikeRecording(file)) {
-    const recording = openRecording(file);
+    const recording = openRecording(file, runOption(run));
     try {
       for (const event of recording.events()) {
         const line = formatTraceLine(event);
@@ -24,6 +26,7 @@ export function traceCommand(file: string): void {
     return;
   }
   const scenario = loadScenario(file);
+  if (run !== undefined) throw new UsageError(`--run applies to a recording; ${file} is a scenario (walkback sweep records one run per failure point)`);
   const result = runScenario(scenario, (event) => {
     const line = formatTraceLine(event);
     if (line !== null) out.line(line);

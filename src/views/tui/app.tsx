@@ -40,6 +40,20 @@ export interface AppProps {
   readonly size?: { readonly columns: number; readonly rows: number };
   /** How often to look for new events when following, in ms. */
   readonly pollMs?: number;
+  /** The runs of a sweep, when the recording is one. */
+  readonly runs?: RunSwitch;
+}
+
+/** Where the UI is among the runs of a sweep, and how to move to another. */
+export interface RunSwitch {
+  /** Position among the runs (0 is the fault-free base). */
+  readonly index: number;
+  readonly count: number;
+  /** The run's id and label ('alloc 3'). */
+  readonly id: number;
+  readonly label: string;
+  /** Open the next (1) or previous (-1) run; a message if there is none. */
+  readonly switchRun: (delta: 1 | -1) => string | null;
 }
 
 function useTerminalSize(fixed?: { columns: number; rows: number }): { columns: number; rows: number } {
@@ -108,10 +122,13 @@ export function toKeyPress(input: string, key: { [k: string]: boolean | undefine
   return { input, ctrl: key.ctrl === true };
 }
 
-export function App({ session, theme, initialSeq, follow, size: fixedSize, pollMs = 250 }: AppProps) {
+export function App({ session, theme, initialSeq, follow, size: fixedSize, pollMs = 250, runs }: AppProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize(fixedSize);
-  const [ui, latest, dispatch] = useUiStore(() => initialUiState(session.length, { seq: initialSeq ?? session.failureOrEnd(), follow: follow ?? false }));
+  const [ui, latest, dispatch] = useUiStore(() => {
+    const state = initialUiState(session.length, { seq: initialSeq ?? session.failureOrEnd(), follow: follow ?? false });
+    return runs && runs.count > 1 ? uiReducer(state, { type: 'message', text: `run ${runs.id} of ${runs.count - 1} (${runs.label}): ${session.length.toLocaleString('en-US')} events; ] and [ move between runs` }) : state;
+  });
 
   // Follow a recording that is still being written.
   useEffect(() => {
@@ -155,7 +172,7 @@ export function App({ session, theme, initialSeq, follow, size: fixedSize, pollM
   const reached = walkEnded && (state.clientRet ?? state.ret) !== 0 ? state.reached : null;
 
   useInput((input, key) => {
-    const context = { treeRows: tree.rows.length, selectedKey: row?.expandable ? row.key : null, selectedExpanded: row?.expanded ?? false, madeBy: madeBy?.seq ?? null, selected };
+    const context = { treeRows: tree.rows.length, selectedKey: row?.expandable ? row.key : null, selectedExpanded: row?.expanded ?? false, madeBy: madeBy?.seq ?? null, selected, runs: runs ?? null };
     const press = toKeyPress(input, key as unknown as Record<string, boolean>);
     handleInput(press, latest, dispatch, session, exit, context);
   });
@@ -195,7 +212,7 @@ export function App({ session, theme, initialSeq, follow, size: fixedSize, pollM
     <Box flexDirection="column" width={layout.width} height={rows}>
       <Timeline
         width={layout.width}
-        title={`walkback ${meta.scenarioName} (${meta.arch}, ${meta.kernel})`}
+        title={`walkback ${meta.scenarioName} (${meta.arch}, ${meta.kernel})${runs && runs.count > 1 ? `  run ${runs.id}/${runs.count - 1} ${runs.label}` : ''}`}
         seq={ui.seq}
         length={session.length}
         mark={ui.mark}
@@ -289,6 +306,7 @@ interface KeyContext {
   readonly selectedExpanded: boolean;
   readonly madeBy: number | null;
   readonly selected: number;
+  readonly runs?: RunSwitch | null;
 }
 
 /**
@@ -423,6 +441,12 @@ export function handleKey(
       return dispatch({ type: 'map/zoom', delta: -1 });
     case 'follow':
       return dispatch({ type: 'follow/set', on: !ui.follow });
+    case 'run-next':
+    case 'run-prev': {
+      if (!context.runs || context.runs.count < 2) return dispatch({ type: 'message', text: 'this recording has one run: ] and [ move between the runs of a sweep (walkback sweep)' });
+      const problem = context.runs.switchRun(command === 'run-next' ? 1 : -1);
+      return problem ? dispatch({ type: 'message', text: problem, error: true }) : undefined;
+    }
     case 'close':
       return dispatch({ type: 'message', text: '' });
     case 'quit':

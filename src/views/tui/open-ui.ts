@@ -37,10 +37,9 @@ export function whyNoTerminal(stdin: { isTTY?: boolean } = process.stdin, stdout
 /** Run the UI until the user quits. The recording stays open; the caller closes it. */
 export async function openUi(recording: Recording, options: OpenUiOptions = {}): Promise<void> {
   for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) delete process.env[name];
-  const [{ render }, { App }] = await Promise.all([import('ink'), import('./app.js')]);
+  const [{ render }, { App }, { RunSwitcher }] = await Promise.all([import('ink'), import('./app.js'), import('./run-switcher.js')]);
   const stdout = options.stdout ?? process.stdout;
   const stdin = options.stdin ?? process.stdin;
-  const session = new TuiSession(recording);
 
   let restored = false;
   const restore = () => {
@@ -58,13 +57,9 @@ export async function openUi(recording: Recording, options: OpenUiOptions = {}):
 
   stdout.write(ENTER);
   try {
+    const props = { theme: makeTheme(), follow: options.follow ?? false, ...(options.at !== undefined ? { initialSeq: options.at } : {}) };
     const app = render(
-      createElement(App, {
-        session,
-        theme: makeTheme(),
-        follow: options.follow ?? false,
-        ...(options.at !== undefined ? { initialSeq: options.at } : {}),
-      }),
+      recording.runs().length > 1 ? createElement(RunSwitcher, { recording, ...props }) : createElement(App, { session: new TuiSession(recording), ...props }),
       { stdout, stdin, exitOnCtrlC: false, patchConsole: true, maxFps: 1000, incrementalRendering: false },
     );
     await app.waitUntilExit();

@@ -47,6 +47,8 @@ export type Command =
   | 'zoom-in'
   | 'zoom-out'
   | 'follow'
+  | 'run-next'
+  | 'run-prev'
   | 'help'
   | 'close'
   | 'quit';
@@ -112,6 +114,8 @@ export const KEYMAP: readonly Binding[] = [
   { command: 'zoom-in', label: '+', help: 'population map: zoom in (to single pages)', group: 'View', match: ch('+', '=') },
   { command: 'zoom-out', label: '-', help: 'population map: zoom out', group: 'View', match: ch('-', '_') },
   { command: 'follow', label: 'F', help: 'follow the end of a recording being written', group: 'View', match: ch('F') },
+  { command: 'run-next', label: '] [', help: 'sweep: next / previous run (failure point)', group: 'View', match: ch(']') },
+  { command: 'run-prev', label: '', help: '', group: 'View', match: ch('[') },
   { command: 'help', label: '?', help: 'this help', group: 'View', match: ch('?') },
   { command: 'close', label: 'Esc', help: 'close the help, summary, diff or prompt', group: 'View', match: named('escape') },
   { command: 'quit', label: 'q', help: 'quit', group: 'View', match: (k) => ch('q')(k) || (k.ctrl === true && k.input === 'c') },

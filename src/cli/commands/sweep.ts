@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * walkback sweep SCENARIO [-o FILE] [--pte-map] [--json]: fail every
+ * allocation point of the walk in turn, record every run into one file (each
+ * a branch of the fault-free run), and report the outcomes grouped. Given a
+ * sweep file instead of a scenario, it prints that sweep's report again.
+ */
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { loadScenario } from '../../scenario/load-scenario.js';
+import type { Scenario } from '../../scenario/scenario.js';
+import { recordSweep } from '../../sweep/record-sweep.js';
+import { sweepReport } from '../../sweep/sweep-report.js';
+import { formatSweepReport, sweepJson } from '../../views/sweep/format-sweep.js';
+import { RuntimeError, UsageError } from '../errors.js';
+import { looksLikeRecording } from '../inputs.js';
+import { packageVersion } from '../version.js';
+import { formatBytes } from './record.js';
+
+export interface SweepFlags {
+  readonly output?: string;
+  readonly force?: boolean;
+  readonly pteMap?: boolean;
+  readonly json?: boolean;
+}
+
+function defaultSweepOutput(scenario: Scenario, dir = 'recordings'): string {
+  const base = `${scenario.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'recording'}-sweep`;
+  let path = join(dir, `${base}.db`);
+  for (let i = 2; existsSync(path); i++) path = join(dir, `${base}-${i}.db`);
+  return path;
+}
+
+function chooseOutput(scenario: Scenario, flags: SweepFlags): string {
+  if (flags.output === undefined) return defaultSweepOutput(scenario);
+  if (existsSync(flags.output)) {
+    if (statSync(flags.output).isDirectory()) return defaultSweepOutput(scenario, flags.output);
+    if (!flags.force) throw new UsageError(`${flags.output} exists; pass --force to replace it, or choose another -o`);
+  }
+  return flags.output;
+}
+
+export async function sweepCommand(input: string, flags: SweepFlags): Promise<void> {
+  let file: string;
+  if (looksLikeRecording(input)) {
+    if (flags.output !== undefined || flags.pteMap) throw new UsageError(`${input} is a recording: -o and --pte-map apply when sweeping a scenario; given a sweep file, walkback sweep prints its report`);
+    file = input;
+  } else {
+    const scenario = loadScenario(input);
+    file = chooseOutput(scenario, flags);
+    mkdirSync(dirname(file) || '.', { recursive: true });
+    if (existsSync(file)) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    const progress = process.stderr.isTTY
+      ? (done: number, total: number) => process.stderr.write(`\rsweeping ${scenario.name}: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} failure points`)
+      : undefined;
+    let result;
+    try {
+      result = await recordSweep(scenario, file, { walkbackVersion: packageVersion(), pteMap: flags.pteMap ?? false, ...(progress ? { onProgress: progress } : {}) });
+    } catch (error) {
+      throw new RuntimeError(`${file}: cannot write the sweep: ${(error as Error).message}`);
+    } finally {
+      if (progress) process.stderr.write('\r\x1b[K');
+    }
+    const failed = result.runs.find((r) => r.result.status === 'incomplete');
+    if (failed)
+      throw new RuntimeError(`${file}: the sweep stopped at run ${failed.run} (${failed.label}): ${failed.result.error}; the runs recorded so far are kept`);
+  }
+  const report = sweepReport(file);
+  const bytes = statSync(file).size;
+  process.stdout.write(flags.json ? `${JSON.stringify(sweepJson(report, bytes), null, 2)}\n` : `${formatSweepReport(report, formatBytes(bytes)).join('\n')}\n`);
+  const broken = report.runs.filter((r) => r.violations.length > 0).length + (report.base.violations.length ? 1 : 0);
+  if (broken) throw new RuntimeError(`${broken} of ${report.runs.length + 1} runs break the scenario's expectations (marked above)`);
+}

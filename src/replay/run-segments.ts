@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * A run of a recording as the stored runs it is made of. A plain recording is
+ * one run. A branch of a sweep shares its parent's events up to its fork
+ * point and stores only its own from there: its events [0, fork) are read
+ * from the parent (and so on up), [fork, ...) from the branch.
+ */
+import type Database from 'better-sqlite3';
+import { RecordingError } from './recording-error.js';
+
+export interface Segment {
+  /** The stored run that holds these events. */
+  readonly run: number;
+  /** Half-open [from, to); `to` is END for the run replayed. */
+  readonly from: number;
+  readonly to: number;
+}
+
+/** A seq past any recording's end (SQLite binds it as an integer). */
+export const END = Number.MAX_SAFE_INTEGER;
+
+export interface RunRow {
+  readonly id: number;
+  readonly parent: number | null;
+  readonly forkSeq: number;
+  readonly label: string;
+  readonly status: string;
+  readonly ret: number | null;
+  readonly clientRet: number | null;
+  readonly eventCount: number;
+}
+
+export function readRuns(db: Database.Database): RunRow[] {
+  return db
+    .prepare('SELECT id, parent, fork_seq AS forkSeq, label, status, ret, client_ret AS clientRet, event_count AS eventCount FROM runs ORDER BY id')
+    .all() as RunRow[];
+}
+
+/** The segments of `run`, oldest ancestor first. */
+export function segmentsOf(file: string, runs: readonly RunRow[], run: number): Segment[] {
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  const chain: RunRow[] = [];
+  for (let r = byId.get(run); r; r = r.parent === null ? undefined : byId.get(r.parent)) {
+    if (chain.includes(r) || chain.length > runs.length) throw new RecordingError(file, `is damaged: run ${run}'s parents form a loop`);
+    chain.unshift(r);
+  }
+  if (chain.length === 0) throw new RecordingError(file, `has no run ${run}`);
+  return chain.map((r, i) => {
+    const next = chain[i + 1];
+    const from = i === 0 ? 0 : r.forkSeq;
+    const to = next ? next.forkSeq : END;
+    if (to < from) throw new RecordingError(file, `is damaged: run ${next!.id} forks at ${to}, before its parent's own events begin (${from})`);
+    return { run: r.id, from, to };
+  });
+}
+
+/** The segment holding `seq`. */
+export function segmentAt(segments: readonly Segment[], seq: number): Segment {
+  for (let i = segments.length - 1; i > 0; i--) if (seq >= segments[i]!.from) return segments[i]!;
+  return segments[0]!;
+}
+
+/** How many first events two runs of one file read from the same stored rows (and so hold alike). */
+export function sharedPrefix(a: readonly Segment[], b: readonly Segment[]): number {
+  let shared = 0;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.run !== y.run || x.from !== y.from) break;
+    shared = Math.min(x.to, y.to);
+    if (x.to !== y.to) break;
+  }
+  return shared;
+}

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * What each run of a sweep ended with, and the runs grouped by it: the
+ * return value, where the walk stopped, and the shape of what it left behind
+ * (tables allocated and still empty, PTEs installed, per level and kind).
+ * Each run is read back from the file, through the same replay as any
+ * recording, and checked against the scenario's expectations.
+ */
+import { Entry, LEVELS } from '../events/walk-event.js';
+import type { LevelIndex, LevelName } from '../events/walk-event.js';
+import { eventLevel } from '../events/fields.js';
+import { hex } from '../mm/geometry.js';
+import { abortSummary } from '../replay/abort-summary.js';
+import type { AbortSummary } from '../replay/abort-summary.js';
+import { RecordingLog } from '../replay/event-log.js';
+import { Recording } from '../replay/open-recording.js';
+import { Replay } from '../replay/replay.js';
+import type { WalkState } from '../replay/walk-state.js';
+import type { Expectations } from '../scenario/scenario.js';
+import type { FaultPoint } from '../walker/run.js';
+
+export interface RunOutcome {
+  readonly run: number;
+  readonly label: string;
+  /** The point that failed (null for the fault-free base run). */
+  readonly point: FaultPoint | null;
+  readonly events: number;
+  readonly outcome: AbortSummary['outcome'];
+  /** What the walk (or its client) returned. */
+  readonly ret: number | null;
+  /** Where it stopped: the event's kind and level ('alloc_fail pte'), or 'completed'. */
+  readonly stop: string;
+  readonly stopSeq: number | null;
+  /** Tables the run allocated, per level, and those of them still empty at its end. */
+  readonly allocated: Partial<Record<LevelName, number>>;
+  readonly empty: Partial<Record<LevelName, number>>;
+  /** PTEs the run installed, by what they are. */
+  readonly installed: Partial<Record<string, number>>;
+  /** The expectations it breaks, in words. */
+  readonly violations: readonly string[];
+}
+
+export interface OutcomeGroup {
+  /** The outcome in words; runs with the same are one group. */
+  readonly description: string;
+  readonly ret: number | null;
+  readonly stop: string;
+  readonly empty: Partial<Record<LevelName, number>>;
+  /** The kinds of PTE installed, and the fewest and most of each among the group's runs. */
+  readonly installed: Partial<Record<string, readonly [number, number]>>;
+  readonly runs: readonly number[];
+  readonly labels: readonly string[];
+  readonly violations: readonly string[];
+}
+
+/** The outcome of one run of a recording (a sweep's or a plain one). */
+export function runOutcome(file: string, run: number, label: string, point: FaultPoint | null, expect?: Expectations): RunOutcome {
+  const recording = Recording.open(file, { run });
+  try {
+    const replay = new Replay(new RecordingLog(recording));
+    const last = replay.length - 1;
+    const summary = abortSummary(replay, last);
+    const state = replay.stateAt(last);
+    const allocated: Partial<Record<LevelName, number>> = {};
+    const empty: Partial<Record<LevelName, number>> = {};
+    for (const table of summary.allocated) {
+      allocated[table.level] = (allocated[table.level] ?? 0) + 1;
+      if (table.empty) empty[table.level] = (empty[table.level] ?? 0) + 1;
+    }
+    const installed: Partial<Record<string, number>> = {};
+    for (const run of summary.installed) installed[run.entry] = (installed[run.entry] ?? 0) + run.count;
+    const stopEvent = summary.stop ? replay.event(summary.stop.seq) : null;
+    const stop = stopEvent ? [stopEvent.type, eventLevel(stopEvent)].filter(Boolean).join(' ') : summary.outcome;
+    const ret = summary.clientRet ?? summary.ret;
+    const outcome: Omit<RunOutcome, 'violations'> = {
+      run,
+      label,
+      point,
+      events: replay.length,
+      outcome: summary.outcome,
+      ret,
+      stop,
+      stopSeq: summary.stop?.seq ?? null,
+      allocated,
+      empty,
+      installed,
+    };
+    return { ...outcome, violations: expect ? violations(expect, outcome, state, () => replay.stateAt((summary.walks[0]?.seq ?? 0) - 1), summary) : [] };
+  } finally {
+    recording.close();
+  }
+}
+
+function violations(expect: Expectations, o: Omit<RunOutcome, 'violations'>, state: WalkState, before: () => WalkState, summary: AbortSummary): string[] {
+  const out: string[] = [];
+  if (expect.ret && !expect.ret.includes(o.ret ?? NaN)) out.push(`returns ${o.ret ?? 'nothing'}, not ${expect.ret.join(' or ')}`);
+  for (const level of expect.noEmptyTables ?? []) {
+    const n = o.empty[level] ?? 0;
+    if (n > 0) out.push(`leaves ${n} empty ${level} table${n === 1 ? '' : 's'} behind`);
+  }
+  if (expect.noGuardOutsideRange) {
+    const walk = summary.walks[0];
+    if (walk) {
+      const outside = guardsOutside(before(), state, walk.start, walk.end);
+      if (outside.count > 0) out.push(`has ${outside.count} guard marker${outside.count === 1 ? '' : 's'} outside ${hex(walk.start)}-${hex(walk.end)} (the first at ${hex(outside.first!)})`);
+    }
+  }
+  return out;
+}
+
+/** Guard markers in `state` outside [start, end) that `before` did not have: those a walk put outside its range. */
+export function guardsOutside(before: WalkState, state: WalkState, start: number, end: number): { count: number; first: number | null } {
+  const g = state.geometry;
+  const span = g.tableSpan[4]!;
+  let count = 0;
+  let first: number | null = null;
+  state.tables.forEachTable(4 as LevelIndex, (base, table) => {
+    if (base >= start && base + span <= end) return;
+    const counts = state.tables.summaryAt(4, base);
+    if (counts && counts[Entry.MARKER] === 0) return;
+    const old = before.tables.tableAt(4 as LevelIndex, base);
+    for (let i = 0; i < table.length; i++) {
+      const addr = base + i * g.pageSize;
+      if (table[i] === Entry.MARKER && old?.[i] !== Entry.MARKER && (addr < start || addr >= end)) {
+        count++;
+        if (first === null || addr < first) first = addr;
+      }
+    }
+  });
+  return { count, first };
+}
+
+/** Group runs by outcome: same return value, same stop, same empty tables, same kinds of PTE installed. */
+export function groupOutcomes(outcomes: readonly RunOutcome[]): OutcomeGroup[] {
+  const groups = new Map<string, RunOutcome[]>();
+  for (const o of outcomes) {
+    const key = describe(o);
+    let list = groups.get(key);
+    if (!list) groups.set(key, (list = []));
+    list.push(o);
+  }
+  return [...groups.entries()].map(([description, runs]) => {
+    const installed: Partial<Record<string, [number, number]>> = {};
+    for (const kind of Object.keys(runs[0]!.installed)) {
+      const counts = runs.map((r) => r.installed[kind] ?? 0);
+      installed[kind] = [Math.min(...counts), Math.max(...counts)];
+    }
+    return {
+      description,
+      ret: runs[0]!.ret,
+      stop: runs[0]!.stop,
+      empty: runs[0]!.empty,
+      installed,
+      runs: runs.map((r) => r.run),
+      labels: runs.map((r) => r.label),
+      // Runs of a group differ only in how many markers they put outside the range.
+      violations: [...new Set(runs.flatMap((r) => r.violations.map((v) => v.replace(/has \d+ guard markers? outside (\S+) \(the first at 0x[0-9a-f]+\)/, 'has guard markers outside $1'))))],
+    };
+  });
+}
+
+/** An outcome in words, without the counts that vary from one failure point to the next. */
+export function describe(o: Pick<RunOutcome, 'ret' | 'stop' | 'empty' | 'installed'>): string {
+  const empty = LEVELS.filter((l) => (o.empty[l] ?? 0) > 0).map((l) => `${o.empty[l]} empty ${l} table${o.empty[l] === 1 ? '' : 's'}`);
+  const installed = Object.keys(o.installed)
+    .filter((k) => (o.installed[k] ?? 0) > 0)
+    .sort()
+    .map((k) => `${k} PTEs`);
+  const left = [...empty, ...installed];
+  return `ret ${o.ret ?? 'none'}, ${o.stop === 'completed' ? 'completed' : `stopped at ${o.stop}`}; left behind: ${left.length ? left.join(', ') : 'nothing'}`;
+}

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * Every failure point of a walk, recorded into one file. The scenario runs
+ * once without faults (its own `faults` are dropped) and tells where it could
+ * fail: every table allocation, across every walk of its client (guard
+ * install's retries included), and with `pteMap` every pte_offset_map_lock().
+ * Then it runs once with each point failing. A failing run is the fault-free
+ * run up to its failure point, so it is stored as a branch of that base run:
+ * its fork point, the state there, and its own events from there on.
+ */
+import { summarize } from '../mm/page-tables.js';
+import { RecordingWriter } from '../recorder/record.js';
+import type { RecordResult } from '../recorder/record.js';
+import { RecordingLog } from '../replay/event-log.js';
+import { Recording } from '../replay/open-recording.js';
+import { toContext } from '../replay/state-context.js';
+import { foldEvents } from '../replay/walk-state.js';
+import type { Fault, Scenario } from '../scenario/scenario.js';
+import { runScenario } from '../walker/run.js';
+import type { FaultPoint } from '../walker/run.js';
+
+export interface SweepOptions {
+  readonly walkbackVersion: string;
+  /** Also fail each pte_offset_map_lock() call in turn (each such run replays the rest of the walk). */
+  readonly pteMap?: boolean;
+  /** Events per chunk and checkpoint (tests use small ones). */
+  readonly chunkEvents?: number;
+  /** Called after each run with how many are done, of how many. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface SweepRun {
+  /** The run's id in the file (0 is the fault-free base). */
+  readonly run: number;
+  /** The point that fails in it (null for the base). */
+  readonly point: FaultPoint | null;
+  readonly label: string;
+  readonly result: RecordResult;
+}
+
+export interface SweepRecording {
+  readonly file: string;
+  readonly scenario: Scenario;
+  /** The base run first, then one run per failure point, in the order the walk meets them. */
+  readonly runs: readonly SweepRun[];
+}
+
+/** The fault that makes `point` fail. */
+export function faultAt(point: FaultPoint): Fault {
+  return point.kind === 'alloc' ? { kind: 'alloc', nth: point.nth, level: null } : { kind: 'pte_map', nth: point.nth };
+}
+
+export function pointLabel(point: FaultPoint): string {
+  return `${point.kind === 'alloc' ? 'alloc' : 'pte_map'} ${point.nth}`;
+}
+
+export async function recordSweep(scenario: Scenario, file: string, options: SweepOptions): Promise<SweepRecording> {
+  const base: Scenario = { ...scenario, faults: [] };
+  const points: FaultPoint[] = [];
+  const writerOptions = { walkbackVersion: options.walkbackVersion, ...(options.chunkEvents ? { chunkEvents: options.chunkEvents } : {}) };
+  const writer = new RecordingWriter(file, base, { ...writerOptions, keepOpen: true });
+  const baseResult = await record(writer, () =>
+    runScenario(base, (e) => writer.add(e), {
+      faultPoints: (p) => {
+        if (p.kind === 'alloc' || options.pteMap) points.push(p);
+      },
+    }),
+  );
+  const runs: SweepRun[] = [{ run: 0, point: null, label: 'base', result: baseResult }];
+  const store = writer.store;
+  if (baseResult.status === 'incomplete') {
+    store.close();
+    return { file, scenario, runs };
+  }
+  // The base as a reader sees it: the state at each fork point is folded from its checkpoints.
+  const reader = Recording.open(file);
+  const log = new RecordingLog(reader);
+  try {
+    for (const point of points) {
+      // From the base's last checkpoint strictly before the fork: the branch's first checkpoint holds the
+      // tables changed since then, and the rest is read from the base.
+      const checkpoint = log.checkpoint(point.seq - 1);
+      const state = foldEvents(checkpoint.state, log.events(checkpoint.seq, point.seq));
+      const versions = state.tables.ownTables().map(([level, tableBase]) => {
+        const table = state.tables.tableAt(level, tableBase)!;
+        return { level, base: tableBase, seq: point.seq, data: table.slice(), counts: summarize(table) };
+      });
+      const label = pointLabel(point);
+      const run = store.addRun(0, point.seq, label, { context: JSON.stringify(toContext(state)), versions });
+      const faulty: Scenario = { ...base, faults: [faultAt(point)] };
+      const branch = new RecordingWriter(file, faulty, writerOptions, { store, run, seq: point.seq, state });
+      // The events before the fork are the base's: only the branch's own are written.
+      const result = await record(branch, () =>
+        runScenario(faulty, (e) => {
+          if (e.seq >= point.seq) branch.add(e);
+        }),
+      );
+      runs.push({ run, point, label, result });
+      options.onProgress?.(runs.length - 1, points.length);
+      if (store.error) break;
+    }
+  } finally {
+    reader.close();
+    store.close();
+  }
+  return { file, scenario, runs };
+}
+
+/** Run a walk into a writer (synchronously), then finish the writer. */
+function record(writer: RecordingWriter, run: () => void): Promise<RecordResult> {
+  run();
+  return writer.finish();
+}

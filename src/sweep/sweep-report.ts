@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * The report of a sweep, read back from its file alone: the scenario it ran
+ * (with its expectations), the fault-free base, one outcome per failure point
+ * and the outcomes grouped. `walkback sweep` prints it after recording, and
+ * again for a sweep file given instead of a scenario.
+ */
+import { Recording } from '../replay/open-recording.js';
+import { RecordingError } from '../replay/recording-error.js';
+import { parseScenario } from '../scenario/load-scenario.js';
+import type { Expectations } from '../scenario/scenario.js';
+import type { FaultPoint } from '../walker/run.js';
+import { groupOutcomes, runOutcome } from './outcomes.js';
+import type { OutcomeGroup, RunOutcome } from './outcomes.js';
+
+export interface SweepReport {
+  readonly file: string;
+  readonly scenario: { readonly name: string; readonly arch: string; readonly kernel: string; readonly api: string; readonly start: string; readonly end: string };
+  /** The expectations the scenario states, in words. */
+  readonly expectations: readonly string[];
+  /** The fault-free run. */
+  readonly base: RunOutcome;
+  /** One per failure point, in the order the walk meets them. */
+  readonly runs: readonly RunOutcome[];
+  readonly groups: readonly OutcomeGroup[];
+}
+
+/** 'alloc 3' or 'pte_map 2' (a branch's label) as the point it fails; null for anything else. */
+export function parsePointLabel(label: string, seq: number): FaultPoint | null {
+  const m = /^(alloc|pte_map) (\d+)$/.exec(label);
+  return m ? { kind: m[1] as FaultPoint['kind'], nth: Number(m[2]), seq } : null;
+}
+
+export function expectationWords(expect: Expectations | undefined): string[] {
+  if (!expect) return [];
+  const out: string[] = [];
+  if (expect.ret) out.push(`return value ${expect.ret.join(' or ')}`);
+  if (expect.noEmptyTables?.length) out.push(`no empty ${expect.noEmptyTables.join('/')} table left behind`);
+  if (expect.noGuardOutsideRange) out.push('no guard marker outside the range');
+  return out;
+}
+
+export function sweepReport(file: string): SweepReport {
+  const recording = Recording.open(file);
+  let rows;
+  let meta;
+  try {
+    rows = recording.runs();
+    meta = recording.meta();
+  } finally {
+    recording.close();
+  }
+  const base = rows.find((r) => r.parent === null);
+  if (!base) throw new RecordingError(file, 'has no base run');
+  let scenario;
+  try {
+    scenario = parseScenario(meta.scenarioSource ?? '', meta.scenarioFile ?? file);
+  } catch (error) {
+    throw new RecordingError(file, `holds a scenario this walkback cannot read back (${(error as Error).message})`);
+  }
+  const branches = rows.filter((r) => r.parent !== null);
+  const runs = branches.map((r) => runOutcome(file, r.id, r.label, parsePointLabel(r.label, r.forkSeq), scenario.expect));
+  return {
+    file,
+    scenario: {
+      name: scenario.name,
+      arch: scenario.arch,
+      kernel: scenario.kernel,
+      api: scenario.walk.api,
+      start: `0x${scenario.walk.start.toString(16)}`,
+      end: `0x${scenario.walk.end.toString(16)}`,
+    },
+    expectations: expectationWords(scenario.expect),
+    base: runOutcome(file, base.id, base.label, null, scenario.expect),
+    runs,
+    groups: groupOutcomes(runs),
+  };
+}

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * A sweep's report as text: the fault-free run, then each distinct outcome
+ * with how many failure points lead to it and which, those breaking the
+ * scenario's expectations marked; and as JSON (`runs`, one per failure point,
+ * and `groups`).
+ */
+import type { LevelName } from '../../events/walk-event.js';
+import { LEVELS } from '../../events/walk-event.js';
+import type { OutcomeGroup, RunOutcome } from '../../sweep/outcomes.js';
+import type { SweepReport } from '../../sweep/sweep-report.js';
+
+const n = (x: number): string => x.toLocaleString('en-US');
+const plural = (count: number, word: string): string => `${n(count)} ${word}${count === 1 ? '' : 's'}`;
+
+/** 'alloc 1, alloc 4-515, pte_map 2' from the labels of a group's runs. */
+export function compressLabels(labels: readonly string[]): string {
+  const parts: string[] = [];
+  let kind = '';
+  let from = -1;
+  let to = -1;
+  const flush = (): void => {
+    if (from >= 0) parts.push(from === to ? `${kind} ${from}` : `${kind} ${from}-${to}`);
+  };
+  for (const label of labels) {
+    const m = /^(\S+) (\d+)$/.exec(label);
+    if (!m) {
+      flush();
+      from = -1;
+      parts.push(label);
+      continue;
+    }
+    const nth = Number(m[2]);
+    if (m[1] === kind && nth === to + 1) {
+      to = nth;
+      continue;
+    }
+    flush();
+    kind = m[1]!;
+    from = to = nth;
+  }
+  flush();
+  return parts.join(', ');
+}
+
+/** Run numbers as ranges: '1, 4-515'. */
+export function compressRuns(runs: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < runs.length; ) {
+    let j = i;
+    while (j + 1 < runs.length && runs[j + 1] === runs[j]! + 1) j++;
+    parts.push(i === j ? `${runs[i]}` : `${runs[i]}-${runs[j]}`);
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
+
+function tables(counts: Partial<Record<LevelName, number>>): string {
+  const parts = LEVELS.filter((l) => (counts[l] ?? 0) > 0).map((l) => `${n(counts[l]!)} ${l}`);
+  return parts.length ? `${parts.join(', ')}` : 'none';
+}
+
+function installedRange(group: OutcomeGroup): string {
+  const parts = Object.entries(group.installed).map(([kind, range]) => [kind, range ?? [0, 0]] as const).map(([kind, [lo, hi]]) => (lo === hi ? `${n(lo)} ${kind}` : `${n(lo)} to ${n(hi)} ${kind}`));
+  return parts.length ? parts.join(', ') : 'none';
+}
+
+function baseLine(base: RunOutcome): string {
+  const installed = Object.entries(base.installed).map(([k, c]) => `${n(c ?? 0)} ${k}`);
+  return `fault-free: ret ${base.ret ?? 'none'}, ${base.outcome}, ${n(base.events)} events; tables allocated: ${tables(base.allocated)}; PTEs installed: ${installed.length ? installed.join(', ') : 'none'}${base.violations.length ? `\n  BREAKS EXPECTATIONS: ${base.violations.join('; ')}` : ''}`;
+}
+
+export function formatSweepReport(report: SweepReport, size: string): string[] {
+  const s = report.scenario;
+  const points = report.runs.length;
+  const lines = [
+    `sweep of ${s.name} (${s.arch}, ${s.kernel}, ${s.api} ${s.start}-${s.end}): ${plural(points, 'failure point')}, each a run of ${report.file} (${size})`,
+    baseLine(report.base),
+  ];
+  if (report.expectations.length) lines.push(`expected: ${report.expectations.join('; ')}`);
+  if (points === 0) {
+    lines.push('', 'the walk allocates nothing: there is no failure point to try');
+    return lines;
+  }
+  const broken = report.runs.filter((r) => r.violations.length > 0).length;
+  lines.push('', `${plural(report.groups.length, 'outcome')}${report.expectations.length ? `; ${broken ? `${n(broken)} of ${plural(points, 'failure point')} ${broken === 1 ? 'breaks' : 'break'} the expectations` : 'every failure point meets the expectations'}` : ''}:`);
+  report.groups.forEach((g, i) => {
+    const mark = g.violations.length ? '!' : ' ';
+    lines.push(``, `${mark}${String(i + 1).padStart(3)}. ${plural(g.runs.length, 'point')}: ${g.description}`);
+    lines.push(`       fails at: ${compressLabels(g.labels)} (run${g.runs.length === 1 ? '' : 's'} ${compressRuns(g.runs)})`);
+    lines.push(`       empty tables left: ${tables(g.empty)}; PTEs installed: ${installedRange(g)}`);
+    for (const v of g.violations) lines.push(`       BREAKS EXPECTATION: ${v}`);
+  });
+  const example = report.groups[report.groups.length - 1]!.runs[0]!;
+  lines.push(
+    '',
+    `walkback replay ${report.file} --run ${example} opens a run (]/[ in the UI: next/previous run);`,
+    `walkback diff ${report.file} --run 0 --run ${example} compares it with the fault-free run`,
+  );
+  return lines;
+}
+
+/** The report as JSON: `runs` (one per failure point), `groups`, and the fault-free `base`. */
+export function sweepJson(report: SweepReport, bytes: number): unknown {
+  const run = (r: RunOutcome) => ({
+    run: r.run,
+    label: r.label,
+    point: r.point,
+    events: r.events,
+    outcome: r.outcome,
+    ret: r.ret,
+    stop: r.stop,
+    stopSeq: r.stopSeq,
+    allocated: r.allocated,
+    empty: r.empty,
+    installed: r.installed,
+    violations: r.violations,
+  });
+  return {
+    file: report.file,
+    bytes,
+    scenario: report.scenario,
+    expectations: report.expectations,
+    base: run(report.base),
+    runs: report.runs.map(run),
+    groups: report.groups.map((g) => ({
+      description: g.description,
+      points: g.runs.length,
+      ret: g.ret,
+      stop: g.stop,
+      empty: g.empty,
+      installed: Object.fromEntries(Object.entries(g.installed).map(([k, r]) => [k, { min: r?.[0] ?? 0, max: r?.[1] ?? 0 }])),
+      runs: g.runs,
+      labels: g.labels,
+      violations: g.violations,
+    })),
+  };
+}
