@@ -80,16 +80,6 @@ Examples:
     .action(async (file: string, flags: { output?: string; force?: boolean; pteMap?: boolean; json?: boolean }) => (await import('./commands/sweep.js')).sweepCommand(file, flags));
 
   program
-    .command('sweep')
-    .argument('<scenario>', 'a scenario file (YAML or JSON), or a sweep file to report on again')
-    .option('-o, --output <file>', 'where to record (default: recordings/<scenario name>-sweep.db, numbered if it exists)')
-    .option('-f, --force', 'replace the output file if it exists')
-    .option('--pte-map', 'also fail each pte_offset_map_lock() call in turn')
-    .option('--json', 'print the report as JSON (runs: one per failure point; groups: the distinct outcomes)')
-    .description("fail each allocation of the walk in turn (the scenario's own faults are dropped), record every run into one file and group the outcomes; exit 1 if any breaks the scenario's expect: block")
-    .action(async (file: string, flags: { output?: string; force?: boolean; pteMap?: boolean; json?: boolean }) => (await import('./commands/sweep.js')).sweepCommand(file, flags));
-
-  program
     .command('diff')
     .argument('<a>', 'a recording or a scenario')
     .argument('[b]', 'another (left out: two runs of A, given with --run twice)')

@@ -5,7 +5,7 @@ import { ACTION_NAMES, ENTRY_NAMES, RetWhy } from '../../../events/walk-event.js
 import { hex } from '../../../mm/geometry.js';
 import { formatTraceLine } from '../../trace/format-trace-line.js';
 import type { TreeRow } from './page-table-tree.js';
-import { describeDetail } from './session.js';
+import { describeDetail } from '../../trace/format-event-line.js';
 
 const entry = (k: number) => ENTRY_NAMES[k] ?? `?${k}`;
 const action = (a: number) => (a < 0 ? 'not written' : ACTION_NAMES[a]!);

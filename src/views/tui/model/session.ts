@@ -8,7 +8,7 @@
 import { isError } from '../../../events/fields.js';
 import { KIND_INDEX, rowMembers } from '../../../events/notable.js';
 import type { Addr, LevelIndex, WalkEvent, WalkEventType } from '../../../events/walk-event.js';
-import { hex } from '../../../mm/geometry.js';
+import { describeDetail } from '../../trace/format-event-line.js';
 import { abortSummary, stopAt } from '../../../replay/abort-summary.js';
 import type { AbortSummary } from '../../../replay/abort-summary.js';
 import { RecordingLog } from '../../../replay/event-log.js';
@@ -195,20 +195,4 @@ export class TuiSession {
 }
 
 /** A detail event (no trace line), described for the event list. */
-export function describeDetail(e: WalkEvent): string {
-  switch (e.type) {
-    case 'vma':
-      return `(vma ${hex(e.start)}-${hex(e.end)}${e.hugetlb ? ' hugetlb' : ''}${e.flags & 2 ? ' pfnmap' : ''}${e.flags & 1 ? ' thp' : ''})`;
-    case 'state':
-      return `(state ${e.kind}${e.level ? ` ${e.level}` : ''} ${hex(e.at)}${e.count > 1 ? ` x${e.count}` : ''})`;
-    case 'vma_enter':
-      return `(walk->vma = ${hex(e.start)}-${hex(e.end)})`;
-    case 'clear':
-      return `(clear ${e.level} ${hex(e.addr)})`;
-    case 'livelock':
-      return `(livelock: ${e.level} ${hex(e.addr)} asks for ACTION_AGAIN forever)`;
-    default:
-      return `(${e.type})`;
-  }
-}
 
