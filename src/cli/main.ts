@@ -86,8 +86,9 @@ Examples:
     .option('--run <k>', 'a run of a sweep: the first --run is for A, the second for B', (v: string, list: string[]) => [...list, v], [] as string[])
     .option('-C, --context <n>', 'events to show before and after the divergence (default 5)')
     .option('--json', 'print JSON')
+    .option('--ui', 'open the two runs side by side in the terminal UI, the cursors locked to the divergence')
     .description('compare two walks: the first event where they diverge, both streams side by side around it, and the difference between their final page tables')
-    .action(async (a: string, b: string | undefined, flags: { run?: string[]; context?: string; json?: boolean }) => (await import('./commands/diff.js')).diffCommand(a, b, flags));
+    .action(async (a: string, b: string | undefined, flags: { run?: string[]; context?: string; json?: boolean; ui?: boolean }) => (await import('./commands/diff.js')).diffCommand(a, b, flags));
 
   program
     .command('show')

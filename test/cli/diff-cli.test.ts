@@ -82,6 +82,8 @@ describe('walkback diff', () => {
       [['diff', sweep, rec, '-C', 'x'], /--context x: give a number/],
       [['diff', demo, rec, '--run', '1'], /--run 1 applies to a recording; .* is a scenario/],
       [['diff', join(dir, 'missing.db'), rec], /missing.db/],
+      [['diff', sweep, '--run', '0', '--run', '3', '--ui'], /diff --ui is interactive and .*a terminal; leave out --ui/],
+      [['diff', sweep, '--run', '0', '--run', '3', '--ui', '--json'], /--ui and --json: choose one/],
     ];
     for (const [args, says] of cases) {
       const r = cli(args);

@@ -22,6 +22,7 @@ export interface DiffFlags {
   readonly run?: readonly string[];
   readonly context?: string;
   readonly json?: boolean;
+  readonly ui?: boolean;
 }
 
 interface Opened {
@@ -50,13 +51,14 @@ function open(file: string, run: number | undefined): Opened {
   };
 }
 
-export function diffCommand(first: string, second: string | undefined, flags: DiffFlags): void {
+export async function diffCommand(first: string, second: string | undefined, flags: DiffFlags): Promise<void> {
   const runs = (flags.run ?? []).map((r) => parseRun(r)!);
   if (runs.length > 2) throw new UsageError(`--run given ${runs.length} times: give at most two (the first for A, the second for B)`);
   if (second === undefined && runs.length !== 2)
     throw new UsageError(`diff needs two walks: two files (walkback diff A B), or one sweep and two runs (walkback diff ${first} --run 0 --run 3)`);
   const context = flags.context === undefined ? 5 : Number(flags.context);
   if (!Number.isInteger(context) || context < 0 || context > 10_000) throw new UsageError(`--context ${flags.context}: give a number of events from 0 to 10000`);
+  if (flags.ui && flags.json) throw new UsageError('--ui and --json: choose one (the terminal UI, or JSON on stdout)');
   const opened: Opened[] = [];
   try {
     opened.push(open(first, runs[0]));
@@ -64,6 +66,12 @@ export function diffCommand(first: string, second: string | undefined, flags: Di
     const [a, b] = opened as [Opened, Opened];
     const alikeBefore = a.recording && b.recording && a.recording.file === b.recording.file ? sharedPrefix(a.recording.segments, b.recording.segments) : 0;
     const comparison = compareRuns(a.side, b.side, { context, alikeBefore });
+    if (flags.ui) {
+      const { openDiffUi, whyNoTerminal } = await import('../../views/tui/open-ui.js');
+      const why = whyNoTerminal();
+      if (why) throw new UsageError(`diff --ui is interactive and ${why}; leave out --ui for the text diff (or --json)`);
+      return await openDiffUi(a.side, b.side, comparison.divergence);
+    }
     process.stdout.write(
       flags.json
         ? `${JSON.stringify(diffJson(a.side, b.side, comparison), null, 2)}\n`

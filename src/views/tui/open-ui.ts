@@ -10,6 +10,8 @@
  * keys (and text can still be selected with the mouse).
  */
 import { createElement } from 'react';
+import type { ReactElement } from 'react';
+import type { RunSide } from '../../replay/compare-runs.js';
 import type { Recording } from '../../replay/open-recording.js';
 import { TuiSession } from './model/session.js';
 import { makeTheme } from './theme.js';
@@ -36,8 +38,26 @@ export function whyNoTerminal(stdin: { isTTY?: boolean } = process.stdin, stdout
 
 /** Run the UI until the user quits. The recording stays open; the caller closes it. */
 export async function openUi(recording: Recording, options: OpenUiOptions = {}): Promise<void> {
+  await fullScreen(async () => {
+    const [{ App }, { RunSwitcher }] = await Promise.all([import('./app.js'), import('./run-switcher.js')]);
+    const props = { theme: makeTheme(), follow: options.follow ?? false, ...(options.at !== undefined ? { initialSeq: options.at } : {}) };
+    return recording.runs().length > 1 ? createElement(RunSwitcher, { recording, ...props }) : createElement(App, { session: new TuiSession(recording), ...props });
+  }, options);
+}
+
+/** Two runs side by side, the cursors locked to where they part. */
+export async function openDiffUi(a: RunSide, b: RunSide, divergence: number | null, options: Pick<OpenUiOptions, 'stdin' | 'stdout'> = {}): Promise<void> {
+  await fullScreen(async () => {
+    const [{ DiffApp }, { DiffModel }] = await Promise.all([import('./diff/diff-app.js'), import('./diff/diff-model.js')]);
+    return createElement(DiffApp, { model: new DiffModel(a, b), divergence, theme: makeTheme() });
+  }, options);
+}
+
+/** Render an Ink element on the alternate screen until it exits, and give the terminal back whatever happens. */
+async function fullScreen(element: () => Promise<ReactElement>, options: Pick<OpenUiOptions, 'stdin' | 'stdout'>): Promise<void> {
   for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) delete process.env[name];
-  const [{ render }, { App }, { RunSwitcher }] = await Promise.all([import('ink'), import('./app.js'), import('./run-switcher.js')]);
+  const { render } = await import('ink');
+  const root = await element();
   const stdout = options.stdout ?? process.stdout;
   const stdin = options.stdin ?? process.stdin;
 
@@ -57,11 +77,7 @@ export async function openUi(recording: Recording, options: OpenUiOptions = {}):
 
   stdout.write(ENTER);
   try {
-    const props = { theme: makeTheme(), follow: options.follow ?? false, ...(options.at !== undefined ? { initialSeq: options.at } : {}) };
-    const app = render(
-      recording.runs().length > 1 ? createElement(RunSwitcher, { recording, ...props }) : createElement(App, { session: new TuiSession(recording), ...props }),
-      { stdout, stdin, exitOnCtrlC: false, patchConsole: true, maxFps: 1000, incrementalRendering: false },
-    );
+    const app = render(root, { stdout, stdin, exitOnCtrlC: false, patchConsole: true, maxFps: 1000, incrementalRendering: false });
     await app.waitUntilExit();
   } finally {
     restore();
