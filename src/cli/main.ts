@@ -91,6 +91,16 @@ Examples:
     .action(async (a: string, b: string | undefined, flags: { run?: string[]; context?: string; json?: boolean; ui?: boolean }) => (await import('./commands/diff.js')).diffCommand(a, b, flags));
 
   program
+    .command('export')
+    .argument('<file>', 'a recording (or a scenario, run here)')
+    .option('--format <format>', 'perfetto (Chrome trace-event JSON for ui.perfetto.dev and chrome://tracing), jsonl (one event a line) or trace (the callback trace)', 'perfetto')
+    .option('-o, --output <file>', 'where to write (default: standard output)')
+    .option('-f, --force', 'replace the output file if it exists')
+    .option('--run <k>', 'which run of a recording (a sweep holds one per failure point)')
+    .description('export a walk for other tools: Perfetto/Chrome tracing (levels as nested slices), JSON lines, or the callback trace')
+    .action(async (file: string, flags: { format?: string; output?: string; force?: boolean; run?: string }) => (await import('./commands/export.js')).exportCommand(file, flags));
+
+  program
     .command('show')
     .argument('<recording>', 'a recording (.db)')
     .option('--at <n>', 'the event: N (from 0), -N from the end, start or end (default: end)')

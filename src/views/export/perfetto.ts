@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * A walk as Chrome trace-event JSON, for ui.perfetto.dev and chrome://tracing.
+ * Time is the event number (1 µs an event). Slices nest as the walk does:
+ * the walk, the VMA it is in, then one slice per page-table entry it works
+ * on at each real level, down to single PTEs; allocations, failures, splits,
+ * zaps, errors and the client's return are instant events. Slices are
+ * complete ('X') events written when they end, so a long recording streams.
+ */
+import { eventAddr, eventLevel, eventRet } from '../../events/fields.js';
+import type { Addr, WalkEvent } from '../../events/walk-event.js';
+import { LEVELS } from '../../events/walk-event.js';
+import type { Geometry } from '../../mm/geometry.js';
+import { alignDown, hex } from '../../mm/geometry.js';
+import { formatEventLine } from '../trace/format-event-line.js';
+
+export interface TraceEvent {
+  readonly name: string;
+  readonly cat?: string;
+  readonly ph: 'X' | 'i' | 'M';
+  readonly ts: number;
+  readonly dur?: number;
+  readonly s?: 't' | 'p' | 'g';
+  readonly pid: number;
+  readonly tid: number;
+  readonly args?: Record<string, unknown>;
+}
+
+interface Open {
+  /** -2 the walk, -1 a VMA, 0..4 a page-table level. */
+  readonly depth: number;
+  readonly name: string;
+  readonly cat: string;
+  readonly ts: number;
+  readonly start: Addr;
+  readonly end: Addr;
+  readonly args: Record<string, unknown>;
+}
+
+const PID = 1;
+const TID = 1;
+const INSTANTS = new Set(['alloc', 'alloc_fail', 'split_pmd', 'split_pud', 'pte_map_fail', 'zap', 'oops', 'livelock', 'client_ret']);
+
+/** The trace events of a walk, in the order they can be written. */
+export function* perfettoEvents(events: Iterable<WalkEvent>, geometry: Geometry, title: string): Generator<TraceEvent> {
+  yield { name: 'process_name', ph: 'M', ts: 0, pid: PID, tid: TID, args: { name: title } };
+  yield { name: 'thread_name', ph: 'M', ts: 0, pid: PID, tid: TID, args: { name: 'page-table walk (1 µs = 1 event)' } };
+  const stack: Open[] = [];
+  /** The range entries are clipped to: the walk's, within the VMA it is in (walk_page_vma walks the whole VMA). */
+  let walk: { api: string; start: Addr; end: Addr } | null = null;
+  let range: { start: Addr; end: Addr } | null = null;
+
+  function* close(toDepth: number, at: number): Generator<TraceEvent> {
+    while (stack.length && stack[stack.length - 1]!.depth >= toDepth) {
+      const s = stack.pop()!;
+      yield { name: s.name, cat: s.cat, ph: 'X', ts: s.ts, dur: Math.max(1, at - s.ts), pid: PID, tid: TID, args: s.args };
+    }
+  }
+  const instant = (e: WalkEvent, name: string, cat: string): TraceEvent => ({ name, cat, ph: 'i', s: 't', ts: e.seq, pid: PID, tid: TID, args: { seq: e.seq, line: formatEventLine(e) } });
+
+  for (const e of events) {
+    switch (e.type) {
+      case 'walk':
+        yield* close(-2, e.seq);
+        walk = { api: e.api, start: e.start, end: e.end };
+        range = walk;
+        stack.push({ depth: -2, name: `${e.api} ${hex(e.start)}-${hex(e.end)}`, cat: 'walk', ts: e.seq, start: e.start, end: e.end, args: { seq: e.seq, api: e.api, start: hex(e.start), end: hex(e.end) } });
+        continue;
+      case 'vma_enter':
+        yield* close(-1, e.seq);
+        if (walk) range = walk.api === 'walk_page_vma' ? { start: e.start, end: e.end } : { start: Math.max(walk.start, e.start), end: Math.min(walk.end, e.end) };
+        stack.push({ depth: -1, name: `vma ${hex(e.start)}-${hex(e.end)}`, cat: 'vma', ts: e.seq, start: e.start, end: e.end, args: { seq: e.seq, start: hex(e.start), end: hex(e.end) } });
+        continue;
+      case 'ret':
+        if (e.value !== 0) yield instant(e, `ret ${e.value}`, 'failure');
+        yield* close(-2, e.seq + 1);
+        walk = range = null;
+        continue;
+      case 'vma':
+      case 'state':
+        continue;
+      default:
+        break;
+    }
+    if (range) yield* enter(e, range);
+    if (INSTANTS.has(e.type)) yield instant(e, formatEventLine(e), e.type === 'alloc' ? 'alloc' : e.type.startsWith('split') ? 'split' : e.type === 'zap' ? 'zap' : e.type === 'client_ret' ? 'client' : 'failure');
+    else {
+      const ret = eventRet(e);
+      if (ret !== null && ret !== 0) yield instant(e, `${e.type} returned ${ret}`, 'failure');
+    }
+    if (e.type === 'oops' || e.type === 'livelock') yield* close(-2, e.seq + 1);
+  }
+  const last = stack.length ? Math.max(...stack.map((s) => s.ts)) + 1 : 0;
+  yield* close(-2, last);
+
+  /** Make the open slices the chain of entries holding the event's address, down to its level. */
+  function* enter(e: WalkEvent, range: { start: Addr; end: Addr }): Generator<TraceEvent> {
+    const addr = eventAddr(e);
+    const name = eventLevel(e);
+    if (addr === null || name === null) return;
+    // An allocation is made from the entry above the table it allocates.
+    const level = LEVELS.indexOf(name) - (e.type === 'alloc' || e.type === 'alloc_fail' ? 1 : 0);
+    for (let l = 0; l <= level; l++) {
+      if (!geometry.real[l]) continue;
+      const size = geometry.entrySize[l]!;
+      const start = Math.max(alignDown(addr, size), range.start);
+      const end = Math.min(alignDown(addr, size) + size, range.end);
+      // The slice at this level, if it is this entry's, stays open; anything else at or below it ends here.
+      const i = stack.findIndex((s) => s.depth >= l);
+      if (i >= 0 && stack[i]!.depth === l && stack[i]!.start === start) continue;
+      if (i >= 0) yield* close(l, e.seq);
+      stack.push({ depth: l, name: `${LEVELS[l]} ${hex(start)}`, cat: LEVELS[l]!, ts: e.seq, start, end, args: { seq: e.seq, level: LEVELS[l], start: hex(start), end: hex(end) } });
+    }
+  }
+}
+
+/** The whole document, streamed as text pieces: a JSON object with `traceEvents`. */
+export function* perfettoJson(events: Iterable<WalkEvent>, geometry: Geometry, title: string, otherData: Record<string, unknown>): Generator<string> {
+  yield `{"otherData":${JSON.stringify(otherData)},"traceEvents":[\n`;
+  let first = true;
+  for (const t of perfettoEvents(events, geometry, title)) {
+    yield `${first ? '' : ',\n'}${JSON.stringify(t)}`;
+    first = false;
+  }
+  yield '\n]}\n';
+}
