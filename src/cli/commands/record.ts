@@ -2,18 +2,10 @@
 /** walkback record SCENARIO [-o FILE]: run the walk and record it while it flows. */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { record } from '../../recorder/record.js';
-import type { RecordResult } from '../../recorder/record.js';
-import { abortSummary } from '../../replay/abort-summary.js';
-import { RecordingLog } from '../../replay/event-log.js';
-import { Recording } from '../../replay/open-recording.js';
-import { Replay } from '../../replay/replay.js';
-import { loadScenario } from '../../scenario/load-scenario.js';
-import type { Scenario } from '../../scenario/scenario.js';
+import { loadScenario, openRecording, record } from '../../index.js';
+import type { RecordResult, Scenario } from '../../index.js';
 import { formatSummary } from '../../views/show/show.js';
-import { walk$ } from '../../walker/walk-stream.js';
 import { RuntimeError, UsageError } from '../errors.js';
-import { packageVersion } from '../version.js';
 import { parseSize } from '../sizes.js';
 
 export interface RecordFlags {
@@ -52,8 +44,7 @@ export async function recordScenario(scenario: Scenario, file: string, flags: Re
   const maxBytes = flags.maxSize !== undefined ? parseSize(flags.maxSize, '--max-size') : undefined;
   let result: RecordResult;
   try {
-    result = await record(walk$(scenario), file, scenario, {
-      walkbackVersion: packageVersion(),
+    result = await record(scenario, file, {
       ...(maxBytes !== undefined ? { maxBytes } : {}),
       ...(progress ? { onProgress: progress } : {}),
     });
@@ -81,10 +72,9 @@ export function describeResult(result: RecordResult): string {
   const size = statSync(result.file).size;
   const outcome =
     result.status === 'complete' ? 'complete (ret 0)' : result.end === 'returned' ? `aborted (ret ${result.ret})` : `aborted (${result.end})`;
-  const recording = Recording.open(result.file);
+  const recording = openRecording(result.file);
   try {
-    const replay = new Replay(new RecordingLog(recording));
-    const lines = replay.length ? formatSummary(abortSummary(replay)) : [];
+    const lines = recording.length ? formatSummary(recording.summary()) : [];
     return `recorded ${result.file}: ${result.events.toLocaleString('en-US')} events, ${formatBytes(size)}, ${outcome}\n${lines.join('\n')}\n`;
   } finally {
     recording.close();
