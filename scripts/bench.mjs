@@ -2,7 +2,7 @@
 // npm run bench: walkback's performance figures, measured on the compiled code.
 //
 //   npm run bench                 every suite
-//   npm run bench -- walker       one suite (walker, recorder, ui)
+//   npm run bench -- walker       one suite (walker, recorder, ui, sweep)
 //
 // Each figure is the median of several timed runs after warm-up runs, with the
 // range; ratios are taken against baselines measured in the same run. The
@@ -200,5 +200,6 @@ const max = (values) => Math.max(...values);
 if (wanted('walker')) benchWalker();
 if (wanted('recorder')) benchRecorder();
 if (wanted('ui')) spawnSync(process.execPath, [join(ROOT, 'scripts/bench-ui.mjs')], { stdio: 'inherit' });
+if (wanted('sweep')) spawnSync(process.execPath, [join(ROOT, 'scripts/bench-sweep.mjs')], { stdio: 'inherit' });
 
 export { quantile };
