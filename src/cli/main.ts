@@ -122,8 +122,9 @@ Examples:
     .argument('<query>', 'a read-only SQL query; the table `events` holds every event')
     .option('--json', 'print JSON rows')
     .option('--csv', 'print CSV')
-    .description('run SQL over a recording (tables: events, notable_events, meta, recording, ...)')
-    .action(async (file: string, query: string, flags: { json?: boolean; csv?: boolean }) => (await import('./commands/sql.js')).sqlCommand(file, query, flags));
+    .option('--run <k>', 'which run of a sweep the events table holds (default 0, the fault-free run)')
+    .description('run SQL over a recording (tables: events, notable_events, runs, meta, recording, ...)')
+    .action(async (file: string, query: string, flags: { json?: boolean; csv?: boolean; run?: string }) => (await import('./commands/sql.js')).sqlCommand(file, query, flags));
 
   program
     .command('check')

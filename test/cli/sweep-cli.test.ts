@@ -64,6 +64,11 @@ describe('walkback sweep', () => {
     assert.deepEqual(base.stdout.trimEnd().split('\n'), traceOf(events({ ...scenario, faults: [] })));
     const show = cli(['show', file, '--run', '3', '--json']);
     assert.equal(show.status, 0, show.stderr);
+    // SQL over a run: its events table is that run's.
+    const sql = cli(['sql', file, "select seq, kind from events where kind like 'alloc%'", '--run', '2', '--csv']);
+    assert.equal(sql.stdout, 'seq,kind\n6,alloc\n12,alloc_fail\n');
+    const runs = cli(['sql', file, 'select id, parent, fork_seq, label from runs', '--csv']);
+    assert.equal(runs.stdout, `id,parent,fork_seq,label\n0,,0,base\n${json.runs.map((r) => `${r.run},0,${r.point.seq},${r.label}`).join('\n')}\n`);
   });
 
   it('exits 1 and marks the outcomes that break the scenario\'s expect: block', () => {

@@ -3,12 +3,14 @@
 import { Recording } from '../../replay/open-recording.js';
 import { registerEventsTable } from '../../views/sql/events-table.js';
 import { UsageError } from '../errors.js';
+import { parseRun, runOption } from '../inputs.js';
 import { alignColumns } from './ls.js';
 
-export function sqlCommand(file: string, query: string, flags: { json?: boolean; csv?: boolean }): void {
+export function sqlCommand(file: string, query: string, flags: { json?: boolean; csv?: boolean; run?: string }): void {
+  const run = parseRun(flags.run);
   const recording = Recording.open(file);
-  // The events table decodes chunks while a query runs: through a connection of its own.
-  const source = Recording.open(file);
+  // The events table decodes chunks while a query runs (those of run K of a sweep): through a connection of its own.
+  const source = Recording.open(file, runOption(run));
   try {
     registerEventsTable(recording.database, source);
     let result: { columns: string[]; rows: unknown[][] };
