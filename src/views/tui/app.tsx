@@ -5,8 +5,8 @@
  * (keymap.ts); commands that need the recording (next allocation, search) are
  * resolved here into plain reducer actions.
  */
-import { Box, useApp, useInput, useStdout } from 'ink';
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { Box, useApp, useInput } from 'ink';
+import { useEffect, useMemo } from 'react';
 
 import { hex } from '../../mm/geometry.js';
 import { describeVma } from '../../mm/vmas.js';
@@ -28,6 +28,7 @@ import type { Command, KeyPress } from './state/keymap.js';
 import { initialUiState, uiReducer } from './state/ui-state.js';
 import type { UiAction, UiState } from './state/ui-state.js';
 import type { Theme } from './theme.js';
+import { useStore, useTerminalSize } from './hooks.js';
 
 export interface AppProps {
   readonly session: TuiSession;
@@ -56,21 +57,6 @@ export interface RunSwitch {
   readonly switchRun: (delta: 1 | -1) => string | null;
 }
 
-function useTerminalSize(fixed?: { columns: number; rows: number }): { columns: number; rows: number } {
-  const { stdout } = useStdout();
-  // One row less than the terminal: a frame as tall as the screen makes Ink clear the whole screen on every redraw.
-  const read = () => fixed ?? { columns: stdout.columns || 80, rows: (stdout.rows || 24) - 1 };
-  const [size, setSize] = useState(read);
-  useEffect(() => {
-    if (fixed) return;
-    const onResize = () => setSize(read());
-    stdout.on('resize', onResize);
-    return () => {
-      stdout.off('resize', onResize);
-    };
-  });
-  return size;
-}
 
 const JUMP_COMMANDS: Partial<Record<Command, [JumpKind, 1 | -1]>> = {
   'alloc-next': ['alloc', 1],
@@ -125,7 +111,7 @@ export function toKeyPress(input: string, key: { [k: string]: boolean | undefine
 export function App({ session, theme, initialSeq, follow, size: fixedSize, pollMs = 250, runs }: AppProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize(fixedSize);
-  const [ui, latest, dispatch] = useUiStore(() => {
+  const [ui, latest, dispatch] = useStore(uiReducer, () => {
     const state = initialUiState(session.length, { seq: initialSeq ?? session.failureOrEnd(), follow: follow ?? false });
     return runs && runs.count > 1 ? uiReducer(state, { type: 'message', text: `run ${runs.id} of ${runs.count - 1} (${runs.label}): ${session.length.toLocaleString('en-US')} events; ] and [ move between runs` }) : state;
   });
@@ -330,26 +316,6 @@ export function handleInput(
   }
 }
 
-/**
- * The UI state, held so that a key always meets the state the keys before it
- * made, even before React has drawn it: Ink re-subscribes input handlers only
- * after each frame, and a fast typist (or a terminal's key repeat) gets there
- * first. Dispatch applies the pure reducer at once, then asks for a frame.
- */
-function useUiStore(init: () => UiState): [UiState, () => UiState, (action: UiAction) => void] {
-  const ref = useRef<UiState | null>(null);
-  if (ref.current === null) ref.current = init();
-  const [, redraw] = useReducer((n: number) => n + 1, 0);
-  const dispatch = useCallback((action: UiAction) => {
-    const next = uiReducer(ref.current!, action);
-    if (next !== ref.current) {
-      ref.current = next;
-      redraw();
-    }
-  }, []);
-  const latest = useCallback(() => ref.current!, []);
-  return [ref.current, latest, dispatch];
-}
 
 /** One key press: prompt editing, overlay scrolling, or a command. */
 export function handleKey(

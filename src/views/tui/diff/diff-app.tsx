@@ -4,17 +4,16 @@
  * cursors locked to the first divergence; events that differ from the other
  * run's are marked; below, the page tables at the two cursors compared.
  */
-import { Box, Text, useApp, useInput, useStdout } from 'ink';
-import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { Box, Text, useApp, useInput } from 'ink';
 import { ENTRY_NAMES } from '../../../events/walk-event.js';
 import { hex } from '../../../mm/geometry.js';
 import type { EntryRun } from '../../../replay/state-diff.js';
 import { toKeyPress } from '../app.js';
+import { useStore, useTerminalSize } from '../hooks.js';
 import type { Theme } from '../theme.js';
 import { DIFF_HINTS, diffActionFor } from './diff-keys.js';
 import type { DiffModel, DiffRow } from './diff-model.js';
 import { diffReducer, initialDiffState } from './diff-state.js';
-import type { DiffAction, DiffUiState } from './diff-state.js';
 
 export interface DiffAppProps {
   readonly model: DiffModel;
@@ -23,35 +22,6 @@ export interface DiffAppProps {
   readonly size?: { readonly columns: number; readonly rows: number };
 }
 
-function useSize(fixed?: { columns: number; rows: number }): { columns: number; rows: number } {
-  const { stdout } = useStdout();
-  const read = () => fixed ?? { columns: stdout.columns || 80, rows: (stdout.rows || 24) - 1 };
-  const [size, setSize] = useState(read);
-  useEffect(() => {
-    if (fixed) return;
-    const onResize = () => setSize(read());
-    stdout.on('resize', onResize);
-    return () => {
-      stdout.off('resize', onResize);
-    };
-  });
-  return size;
-}
-
-/** State in a ref, so keys typed ahead of a frame meet the state the keys before them made (as in the main view). */
-function useDiffStore(init: () => DiffUiState): [DiffUiState, (action: DiffAction) => void] {
-  const ref = useRef<DiffUiState | null>(null);
-  if (ref.current === null) ref.current = init();
-  const [, redraw] = useReducer((n: number) => n + 1, 0);
-  const dispatch = useCallback((action: DiffAction) => {
-    const next = diffReducer(ref.current!, action);
-    if (next !== ref.current) {
-      ref.current = next;
-      redraw();
-    }
-  }, []);
-  return [ref.current, dispatch];
-}
 
 const entryName = (k: number): string => ENTRY_NAMES[k] ?? `?${k}`;
 
@@ -77,8 +47,8 @@ function Column({ title, rows, seq, active, width, height, theme }: { title: str
 
 export function DiffApp({ model, divergence, theme, size: fixed }: DiffAppProps) {
   const { exit } = useApp();
-  const { columns, rows } = useSize(fixed);
-  const [ui, dispatch] = useDiffStore(() => initialDiffState([model.a.replay.length, model.b.replay.length], divergence));
+  const { columns, rows } = useTerminalSize(fixed);
+  const [ui, , dispatch] = useStore(diffReducer, () => initialDiffState([model.a.replay.length, model.b.replay.length], divergence));
   useInput((input, key) => {
     // Several characters at once (typed ahead, pasted): each in turn.
     const presses = !key.return && !key.tab && !key.escape && [...input].length > 1 ? [...input].map((c) => toKeyPress(c, {})) : [toKeyPress(input, key as unknown as Record<string, boolean>)];
