@@ -14,7 +14,7 @@
  */
 import type { Observable } from 'rxjs';
 import type { WalkEvent } from './events/walk-event.js';
-import { packageVersion } from './cli/version.js';
+import { packageVersion } from './recorder/package-root.js';
 import { record as recordStream } from './recorder/record.js';
 import type { RecordResult } from './recorder/record.js';
 import { WalkRecording } from './replay/walk-recording.js';
@@ -29,7 +29,7 @@ export { foldEvents, initialState } from './replay/walk-state.js';
 export { compareRuns } from './replay/compare-runs.js';
 export { recordSweep } from './sweep/record-sweep.js';
 export { sweepReport } from './sweep/sweep-report.js';
-export { formatTraceLine } from './views/trace/format-trace-line.js';
+export { formatTraceLine } from './events/trace-line.js';
 export { perfettoEvents, perfettoJson } from './views/export/perfetto.js';
 export { runScenario } from './walker/run.js';
 

@@ -9,7 +9,7 @@
 import { Command, CommanderError } from 'commander';
 import { ScenarioError } from '../scenario/errors.js';
 import { RecordingError } from '../replay/recording-error.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../recorder/package-root.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, RuntimeError, UsageError } from './errors.js';
 import { exitQuietlyOnBrokenPipe } from './output.js';
 

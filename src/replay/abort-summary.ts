@@ -10,7 +10,7 @@ import { rowMembers } from '../events/notable.js';
 import type { Addr, LevelName, WalkApi, WalkEvent } from '../events/walk-event.js';
 import { CALLBACKS, ENTRY_NAMES, EVENT_TYPES, LEVELS, RetWhy } from '../events/walk-event.js';
 import { alignDown, hex, ownerLevel } from '../mm/geometry.js';
-import { formatTraceLine } from '../views/trace/format-trace-line.js';
+import { formatTraceLine } from '../events/trace-line.js';
 import type { Replay } from './replay.js';
 import type { WalkState } from './walk-state.js';
 

@@ -6,7 +6,7 @@
  */
 import type { WalkEvent } from '../events/walk-event.js';
 import type { RecordingMeta } from '../recorder/schema.js';
-import { formatTraceLine } from '../views/trace/format-trace-line.js';
+import { formatTraceLine } from '../events/trace-line.js';
 import { abortSummary } from './abort-summary.js';
 import type { AbortSummary } from './abort-summary.js';
 import { RecordingLog } from './event-log.js';

@@ -4,7 +4,7 @@ import { toArray, lastValueFrom } from 'rxjs';
 import type { WalkEvent } from '../../src/events/walk-event.js';
 import { parseScenario } from '../../src/scenario/load-scenario.js';
 import type { Scenario } from '../../src/scenario/scenario.js';
-import { formatTraceLine } from '../../src/views/trace/format-trace-line.js';
+import { formatTraceLine } from '../../src/events/trace-line.js';
 import { runScenario } from '../../src/walker/run.js';
 import { walk$ } from '../../src/walker/walk-stream.js';
 import { BIN } from './paths.js';

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { Recording } from '../../src/replay/open-recording.js';
 import { loadScenario, parseScenario } from '../../src/scenario/load-scenario.js';
 import { SCHEMA_VERSION } from '../../src/recorder/schema.js';
-import { formatTraceLine } from '../../src/views/trace/format-trace-line.js';
+import { formatTraceLine } from '../../src/events/trace-line.js';
 import { CHUNK_EVENTS, ChunkEncoder, decodeChunk } from '../../src/events/codec.js';
 import type { WalkEvent } from '../../src/events/walk-event.js';
 import { runScenario } from '../../src/walker/run.js';

@@ -5,7 +5,7 @@
  * on each run: it is the demo's) and opened in the terminal UI.
  */
 import { join } from 'node:path';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from '../../recorder/package-root.js';
 import { recordAndOpen } from './run.js';
 
 export const DEMO_SCENARIO = join(packageRoot(), 'examples', 'demo.yaml');

@@ -12,11 +12,11 @@ import type { Geometry } from '../../mm/geometry.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { perfettoJson } from '../../views/export/perfetto.js';
 import { eventJson } from '../../views/show/show.js';
-import { formatTraceLine } from '../../views/trace/format-trace-line.js';
+import { formatTraceLine } from '../../events/trace-line.js';
 import { runScenario } from '../../walker/run.js';
 import { RuntimeError, UsageError } from '../errors.js';
 import { looksLikeRecording, openRecording, parseRun, runOption } from '../inputs.js';
-import { packageVersion } from '../version.js';
+import { packageVersion } from '../../recorder/package-root.js';
 
 export const EXPORT_FORMATS = ['perfetto', 'jsonl', 'trace'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -14,7 +14,7 @@ import { sweepReport } from '../../sweep/sweep-report.js';
 import { formatSweepReport, sweepJson } from '../../views/sweep/format-sweep.js';
 import { RuntimeError, UsageError } from '../errors.js';
 import { looksLikeRecording } from '../inputs.js';
-import { packageVersion } from '../version.js';
+import { packageVersion } from '../../recorder/package-root.js';
 import { formatBytes } from './record.js';
 
 export interface SweepFlags {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** walkback trace SCENARIO|REC: the kernel-style callback trace, and nothing else, on stdout. */
 import { loadScenario } from '../../scenario/load-scenario.js';
-import { formatTraceLine } from '../../views/trace/format-trace-line.js';
+import { formatTraceLine } from '../../events/trace-line.js';
 import { runScenario } from '../../walker/run.js';
 import { UsageError } from '../errors.js';
 import { looksLikeRecording, openRecording, parseRun, runOption } from '../inputs.js';

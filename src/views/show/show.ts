@@ -14,7 +14,7 @@ import { entryRuns, tableCounts } from '../../replay/selectors.js';
 import type { EntryRunView } from '../../replay/selectors.js';
 import type { WalkState } from '../../replay/walk-state.js';
 import type { RecordingMeta } from '../../recorder/schema.js';
-import { formatTraceLine } from '../trace/format-trace-line.js';
+import { formatTraceLine } from '../../events/trace-line.js';
 
 export interface ShowInput {
   readonly file: string;

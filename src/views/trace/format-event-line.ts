@@ -5,7 +5,7 @@
  */
 import type { WalkEvent } from '../../events/walk-event.js';
 import { hex } from '../../mm/geometry.js';
-import { formatTraceLine } from './format-trace-line.js';
+import { formatTraceLine } from '../../events/trace-line.js';
 
 /** An event the trace does not show, described in parentheses. */
 export function describeDetail(e: WalkEvent): string {

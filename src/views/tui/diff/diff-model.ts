@@ -6,7 +6,7 @@ import { sameEvent } from '../../../replay/first-divergence.js';
 import { diffStates } from '../../../replay/state-diff.js';
 import type { StateDiff } from '../../../replay/state-diff.js';
 import { formatEventLine } from '../../trace/format-event-line.js';
-import { formatTraceLine } from '../../trace/format-trace-line.js';
+import { formatTraceLine } from '../../../events/trace-line.js';
 import type { EventRow } from '../model/session.js';
 
 export interface DiffRow extends EventRow {

@@ -3,7 +3,7 @@
 import type { WalkEvent } from '../../../events/walk-event.js';
 import { ACTION_NAMES, ENTRY_NAMES, RetWhy } from '../../../events/walk-event.js';
 import { hex } from '../../../mm/geometry.js';
-import { formatTraceLine } from '../../trace/format-trace-line.js';
+import { formatTraceLine } from '../../../events/trace-line.js';
 import type { TreeRow } from './page-table-tree.js';
 import { describeDetail } from '../../trace/format-event-line.js';
 

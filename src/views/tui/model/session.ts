@@ -18,7 +18,7 @@ import type { EventQuery, Provenance } from '../../../replay/replay.js';
 import type { StateDiff } from '../../../replay/state-diff.js';
 import type { WalkState } from '../../../replay/walk-state.js';
 import type { RecordingMeta } from '../../../recorder/schema.js';
-import { formatTraceLine } from '../../trace/format-trace-line.js';
+import { formatTraceLine } from '../../../events/trace-line.js';
 
 /** What a jump key looks for. */
 export const JUMPS = {

@@ -4,7 +4,7 @@
  * trace-visible event, addresses in lowercase hex with 0x and no padding.
  * Detail events (set-up, vma_enter, clear, livelock) have no line.
  */
-import type { WalkEvent } from '../../events/walk-event.js';
+import type { WalkEvent } from './walk-event.js';
 
 const hex = (addr: number): string => '0x' + addr.toString(16);
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/** The walkback package's directory, found from this file wherever the build put it (compiled or bundled). */
+/** The walkback package's directory and version, found from this file wherever the build put it (compiled or bundled). */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,4 +13,12 @@ export function packageRoot(): string {
     if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'walkback') return (root = dir);
     if (dirname(dir) === dir) throw new Error('cannot find the walkback package directory');
   }
+}
+
+let version: string | null = null;
+
+/** walkback's version, from package.json: stamped into every recording. */
+export function packageVersion(): string {
+  version ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return version;
 }
