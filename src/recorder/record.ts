@@ -38,6 +38,8 @@ export interface RecordOptions {
   readonly chunkEvents?: number;
   /** Leave the file open after the base run: branches follow (a sweep), then store.close(). */
   readonly keepOpen?: boolean;
+  /** More metadata to write at creation (a sweep says it is one). */
+  readonly meta?: Record<string, string | number>;
 }
 
 export type RecordingStatus = 'complete' | 'aborted' | 'incomplete';
@@ -131,6 +133,7 @@ export class RecordingWriter {
         event_count: 0,
         writer_pid: process.pid,
         writer_host: hostname(),
+        ...options.meta,
       },
       initialContext: JSON.stringify(toContext(initialState(scenario.geometry))),
       ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),

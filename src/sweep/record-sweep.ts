@@ -58,7 +58,7 @@ export async function recordSweep(scenario: Scenario, file: string, options: Swe
   const base: Scenario = { ...scenario, faults: [] };
   const points: FaultPoint[] = [];
   const writerOptions = { walkbackVersion: options.walkbackVersion, ...(options.chunkEvents ? { chunkEvents: options.chunkEvents } : {}) };
-  const writer = new RecordingWriter(file, base, { ...writerOptions, keepOpen: true });
+  const writer = new RecordingWriter(file, base, { ...writerOptions, keepOpen: true, meta: { sweep: options.pteMap ? 'alloc pte_map' : 'alloc' } });
   const baseResult = await record(writer, () =>
     runScenario(base, (e) => writer.add(e), {
       faultPoints: (p) => {

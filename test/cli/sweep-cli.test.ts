@@ -83,6 +83,18 @@ describe('walkback sweep', () => {
     assert.match(r.stderr, /^walkback: 1 of 4 runs break the scenario's expectations/);
   });
 
+  it('a walk that allocates nothing has no failure point, and says so', () => {
+    const scenario = join(dir, 'populated.yaml');
+    writeFileSync(scenario, 'vmas: [{ start: 0x400000, end: 0x600000 }]\nstate: [{ kind: pte, at: 0x400000, count: 4 }]\nwalk: { api: walk_page_range_mm, start: 0x400000, end: 0x404000, ops: { install_pte: ok } }\n');
+    const r = cli(['sweep', scenario, '-o', join(dir, 'populated-sweep.db')]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /0 failure points/);
+    assert.match(r.stdout, /the walk allocates nothing: there is no failure point to try/);
+    const again = cli(['sweep', join(dir, 'populated-sweep.db'), '--json']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual((JSON.parse(again.stdout) as SweepJson).runs, []);
+  });
+
   it('bad input: one line, exit 2, and the file already written is kept', () => {
     const before = readFileSync(file);
     const exists = cli(['sweep', demo, '-o', file]);
@@ -101,6 +113,11 @@ describe('walkback sweep', () => {
     const plain = cli(['trace', demo, '--run', '1']);
     assert.equal(plain.status, 2);
     assert.match(plain.stderr, /--run applies to a recording/);
-    for (const r of [exists, noRun, badRun, wrongFlag, plain]) assert.doesNotMatch(r.stderr, /\n\s+at /);
+    const single = join(dir, 'single.db');
+    assert.equal(cli(['record', demo, '-o', single]).status, 0);
+    const notSweep = cli(['sweep', single]);
+    assert.equal(notSweep.status, 2);
+    assert.match(notSweep.stderr, /is a recording of one walk, not a sweep; walkback sweep SCENARIO makes one/);
+    for (const r of [exists, noRun, badRun, wrongFlag, plain, notSweep]) assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
 });

@@ -13,7 +13,7 @@ import { recordSweep } from '../../sweep/record-sweep.js';
 import { sweepReport } from '../../sweep/sweep-report.js';
 import { formatSweepReport, sweepJson } from '../../views/sweep/format-sweep.js';
 import { RuntimeError, UsageError } from '../errors.js';
-import { looksLikeRecording } from '../inputs.js';
+import { looksLikeRecording, openRecording } from '../inputs.js';
 import { packageVersion } from '../../recorder/package-root.js';
 import { formatBytes } from './record.js';
 
@@ -45,6 +45,13 @@ export async function sweepCommand(input: string, flags: SweepFlags): Promise<vo
   if (looksLikeRecording(input)) {
     if (flags.output !== undefined || flags.pteMap) throw new UsageError(`${input} is a recording: -o and --pte-map apply when sweeping a scenario; given a sweep file, walkback sweep prints its report`);
     file = input;
+    const recording = openRecording(input);
+    try {
+      if (recording.metaValue('sweep') === null)
+        throw new UsageError(`${input} is a recording of one walk, not a sweep; walkback sweep SCENARIO makes one (walkback show ${input} summarizes this one)`);
+    } finally {
+      recording.close();
+    }
   } else {
     const scenario = loadScenario(input);
     file = chooseOutput(scenario, flags);
@@ -71,3 +78,4 @@ export async function sweepCommand(input: string, flags: SweepFlags): Promise<vo
   const broken = report.runs.filter((r) => r.violations.length > 0).length + (report.base.violations.length ? 1 : 0);
   if (broken) throw new RuntimeError(`${broken} of ${report.runs.length + 1} runs break the scenario's expectations (marked above)`);
 }
+
