@@ -28,11 +28,14 @@ export interface RunRow {
   readonly ret: number | null;
   readonly clientRet: number | null;
   readonly eventCount: number;
+  /** How it ended ('returned', 'oops', 'livelock'), once it has. */
+  readonly endReason: string | null;
+  readonly error: string | null;
 }
 
 export function readRuns(db: Database.Database): RunRow[] {
   return db
-    .prepare('SELECT id, parent, fork_seq AS forkSeq, label, status, ret, client_ret AS clientRet, event_count AS eventCount FROM runs ORDER BY id')
+    .prepare('SELECT id, parent, fork_seq AS forkSeq, label, status, ret, client_ret AS clientRet, event_count AS eventCount, end_reason AS endReason, error FROM runs ORDER BY id')
     .all() as RunRow[];
 }
 

@@ -64,6 +64,10 @@ describe('walkback sweep', () => {
     assert.deepEqual(base.stdout.trimEnd().split('\n'), traceOf(events({ ...scenario, faults: [] })));
     const show = cli(['show', file, '--run', '3', '--json']);
     assert.equal(show.status, 0, show.stderr);
+    const text = cli(['show', file, '--run', '3']);
+    assert.match(text.stdout, /^.*demo-sweep\.db run 3 \(alloc 3\): demo \(x86_64, kernel 6\.13\), 17 events, aborted \(ret -12\)\n/);
+    const ls = cli(['ls', dir]);
+    assert.match(ls.stdout, /demo-sweep\.db\s+demo \(sweep: 3 failure points\)\s+complete\s+22 /);
     // SQL over a run: its events table is that run's.
     const sql = cli(['sql', file, "select seq, kind from events where kind like 'alloc%'", '--run', '2', '--csv']);
     assert.equal(sql.stdout, 'seq,kind\n6,alloc\n12,alloc_fail\n');

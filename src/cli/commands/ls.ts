@@ -15,6 +15,8 @@ export interface LsRow {
   size: number;
   ret: number | null;
   created: string;
+  /** For a sweep, its failure points (runs besides the fault-free one). */
+  points?: number;
 }
 
 export function listRecordings(dir: string): LsRow[] {
@@ -34,9 +36,12 @@ export function listRecordings(dir: string): LsRow[] {
       const recording = Recording.open(file);
       try {
         const meta = recording.meta();
+        const sweep = recording.metaValue('sweep') !== null;
+        const points = sweep ? recording.runs().length - 1 : null;
         rows.push({
           file,
-          scenario: meta.scenarioName,
+          scenario: sweep ? `${meta.scenarioName} (sweep: ${points} failure point${points === 1 ? '' : 's'})` : meta.scenarioName,
+          ...(points !== null ? { points } : {}),
           status: recording.status(),
           events: recording.length,
           size,
