@@ -55,6 +55,8 @@ export interface RunSwitch {
   readonly label: string;
   /** Open the next (1) or previous (-1) run; a message if there is none. */
   readonly switchRun: (delta: 1 | -1) => string | null;
+  /** Open run `id`; a message if there is none. */
+  readonly openRun: (id: number) => string | null;
 }
 
 
@@ -331,6 +333,11 @@ export function handleKey(
     if (key.name === 'backspace') return dispatch({ type: 'prompt/input', text: ui.prompt.text.slice(0, -1) });
     if (key.name === 'return') {
       dispatch({ type: 'prompt/close' });
+      if (ui.prompt.kind === 'run') {
+        const text = ui.prompt.text.trim();
+        const problem = !/^\d+$/.test(text) ? `'${ui.prompt.text}' is not a run number` : context.runs ? context.runs.openRun(Number(text)) : 'this recording has one run';
+        return problem ? dispatch({ type: 'message', text: problem, error: true }) : undefined;
+      }
       return submitPrompt(ui.prompt.kind, ui.prompt.text, ui, dispatch, session);
     }
     if (key.input && !key.ctrl && !key.name) dispatch({ type: 'prompt/input', text: ui.prompt.text + key.input });
@@ -413,6 +420,9 @@ export function handleKey(
       const problem = context.runs.switchRun(command === 'run-next' ? 1 : -1);
       return problem ? dispatch({ type: 'message', text: problem, error: true }) : undefined;
     }
+    case 'run-goto':
+      if (!context.runs || context.runs.count < 2) return dispatch({ type: 'message', text: 'this recording has one run: R goes to a run of a sweep (walkback sweep)' });
+      return dispatch({ type: 'prompt/open', kind: 'run' });
     case 'close':
       return dispatch({ type: 'message', text: '' });
     case 'quit':

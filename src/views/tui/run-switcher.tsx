@@ -30,15 +30,13 @@ export function RunSwitcher({ recording, initialSeq, ...rest }: RunSwitcherProps
   // Keys typed ahead of a frame each move from where the one before left (not from the drawn run).
   const latest = useRef(index);
   latest.current = index;
-  const switchRun = useCallback(
-    (delta: 1 | -1): string | null => {
-      const from = latest.current;
-      const target = runs[from + delta];
-      if (!target) return delta > 0 ? `run ${runs[from]!.id} is the last run` : `run ${runs[from]!.id} is the first run`;
+  const open = useCallback(
+    (to: number): string | null => {
+      const target = runs[to]!;
       try {
         const next = target.id === recording.run ? recording : (opened.current.find((r) => r.run === target.id) ?? Recording.open(recording.file, { run: target.id }));
         if (next !== recording && !opened.current.includes(next)) opened.current.push(next);
-        latest.current = from + delta;
+        latest.current = to;
         setCurrent({ session: new TuiSession(next), first: false });
         return null;
       } catch (error) {
@@ -47,7 +45,22 @@ export function RunSwitcher({ recording, initialSeq, ...rest }: RunSwitcherProps
     },
     [runs, recording],
   );
+  const switchRun = useCallback(
+    (delta: 1 | -1): string | null => {
+      const from = latest.current;
+      if (!runs[from + delta]) return delta > 0 ? `run ${runs[from]!.id} is the last run` : `run ${runs[from]!.id} is the first run`;
+      return open(from + delta);
+    },
+    [runs, open],
+  );
+  const openRun = useCallback(
+    (id: number): string | null => {
+      const to = runs.findIndex((r) => r.id === id);
+      return to < 0 ? `no run ${id}: this sweep has runs 0 to ${runs[runs.length - 1]!.id}` : open(to);
+    },
+    [runs, open],
+  );
   const run = runs[index]!;
-  const info: RunSwitch = { index, count: runs.length, id: run.id, label: run.label, switchRun };
+  const info: RunSwitch = { index, count: runs.length, id: run.id, label: run.label, switchRun, openRun };
   return <App key={run.id} session={current.session} runs={info} {...rest} {...(current.first && initialSeq !== undefined ? { initialSeq } : {})} />;
 }

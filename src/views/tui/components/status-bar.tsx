@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** The last line: a prompt being typed, a message, or the key hints. */
 import { Text } from 'ink';
+import type { PromptKind } from '../state/ui-state.js';
 import type { Theme } from '../theme.js';
 
 export interface StatusBarProps {
-  readonly prompt: { readonly kind: 'search' | 'goto'; readonly text: string } | null;
+  readonly prompt: { readonly kind: PromptKind; readonly text: string } | null;
   readonly message: { readonly text: string; readonly error: boolean } | null;
   readonly width: number;
   readonly theme: Theme;
@@ -16,7 +17,7 @@ export function StatusBar({ prompt, message, width, theme }: StatusBarProps) {
   if (prompt)
     return (
       <Text wrap="truncate-end">
-        {prompt.kind === 'search' ? '/' : 'go to event: '}
+        {prompt.kind === 'search' ? '/' : prompt.kind === 'run' ? 'go to run: ' : 'go to event: '}
         {prompt.text}
         <Text inverse> </Text>
       </Text>

@@ -49,6 +49,7 @@ export type Command =
   | 'follow'
   | 'run-next'
   | 'run-prev'
+  | 'run-goto'
   | 'help'
   | 'close'
   | 'quit';
@@ -116,6 +117,7 @@ export const KEYMAP: readonly Binding[] = [
   { command: 'follow', label: 'F', help: 'follow the end of a recording being written', group: 'View', match: ch('F') },
   { command: 'run-next', label: '] [', help: 'sweep: next / previous run (failure point)', group: 'View', match: ch(']') },
   { command: 'run-prev', label: '', help: '', group: 'View', match: ch('[') },
+  { command: 'run-goto', label: 'R', help: 'sweep: go to run K (0 is the fault-free run)', group: 'View', match: ch('R') },
   { command: 'help', label: '?', help: 'this help', group: 'View', match: ch('?') },
   { command: 'close', label: 'Esc', help: 'close the help, summary, diff or prompt', group: 'View', match: named('escape') },
   { command: 'quit', label: 'q', help: 'quit', group: 'View', match: (k) => ch('q')(k) || (k.ctrl === true && k.input === 'c') },

@@ -8,7 +8,7 @@ import type { EventQuery } from '../../../replay/replay.js';
 
 export type Pane = 'events' | 'tables' | 'map';
 export type Overlay = 'help' | 'summary' | 'diff';
-export type PromptKind = 'search' | 'goto';
+export type PromptKind = 'search' | 'goto' | 'run';
 
 export interface UiState {
   /** The event at the cursor; -1 is before the first. */
