@@ -32,6 +32,7 @@ async function show(run: number) {
   const instance = render(<RunSwitcher recording={recording} theme={makeTheme({ NO_COLOR: '1' })} size={{ columns: 110, rows: 30 }} />);
   const frame = () => instance.lastFrame() ?? '';
   await waitFor(() => frame().length > 0, 'the first frame');
+  // Ink takes keys once its input handler is subscribed, an effect after the first frame.
   await new Promise((r) => setTimeout(r, 20));
   return {
     frame,
@@ -56,7 +57,7 @@ const where = (f: string) => {
 describe('the UI over a sweep', () => {
   it('R asks for a run by number and opens it; a run that does not exist is refused', async () => {
     const ui = await show(0);
-    await ui.press('R', (f) => /go to run: /.test(f));
+    await ui.press('R', (f) => /go to run:/.test(f));
     const at3 = await ui.press('3\r', (f) => where(f).run === 3);
     assert.equal(where(at3).seq, sweep.runs[3]!.point!.seq);
     const refused = await ui.press('R9\r', (f) => /no run 9: this sweep has runs 0 to 3/.test(f));
