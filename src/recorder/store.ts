@@ -40,7 +40,8 @@ export interface Outcome {
 
 export class RecordingStore {
   private readonly db: Database.Database;
-  private readonly setMeta: (key: string, value: string | number | null) => void;
+  /** Write one metadata value (INSERT OR REPLACE). */
+  readonly setMeta: (key: string, value: string | number | null) => void;
   private readonly writeBatch: (batch: Batch, run: number) => void;
   private readonly statements;
   /** Events committed to the file. */

@@ -25,7 +25,7 @@ export interface RunOutcome {
   /** The point that failed (null for the fault-free base run). */
   readonly point: FaultPoint | null;
   readonly events: number;
-  readonly outcome: AbortSummary['outcome'];
+  readonly outcome: AbortSummary['outcome'] | 'incomplete';
   /** What the walk (or its client) returned. */
   readonly ret: number | null;
   /** Where it stopped: the event's kind and level ('alloc_fail pte'), or 'completed'. */
@@ -57,6 +57,8 @@ export interface OutcomeGroup {
 export function runOutcome(file: string, run: number, label: string, point: FaultPoint | null, expect?: Expectations): RunOutcome {
   const recording = Recording.open(file, { run });
   try {
+    // A run whose writer stopped before it finished (a sweep cut short) has no outcome yet.
+    const incomplete = recording.status() === 'incomplete';
     const replay = new Replay(new RecordingLog(recording));
     const last = replay.length - 1;
     const summary = abortSummary(replay, last);
@@ -70,14 +72,14 @@ export function runOutcome(file: string, run: number, label: string, point: Faul
     const installed: Partial<Record<string, number>> = {};
     for (const run of summary.installed) installed[run.entry] = (installed[run.entry] ?? 0) + run.count;
     const stopEvent = summary.stop ? replay.event(summary.stop.seq) : null;
-    const stop = stopEvent ? [stopEvent.type, eventLevel(stopEvent)].filter(Boolean).join(' ') : summary.outcome;
+    const stop = incomplete ? 'incomplete' : stopEvent ? [stopEvent.type, eventLevel(stopEvent)].filter(Boolean).join(' ') : summary.outcome;
     const ret = summary.clientRet ?? summary.ret;
     const outcome: Omit<RunOutcome, 'violations'> = {
       run,
       label,
       point,
       events: replay.length,
-      outcome: summary.outcome,
+      outcome: incomplete ? 'incomplete' : summary.outcome,
       ret,
       stop,
       stopSeq: summary.stop?.seq ?? null,
@@ -85,7 +87,7 @@ export function runOutcome(file: string, run: number, label: string, point: Faul
       empty,
       installed,
     };
-    return { ...outcome, violations: expect ? violations(expect, outcome, state, () => replay.stateAt((summary.walks[0]?.seq ?? 0) - 1), summary) : [] };
+    return { ...outcome, violations: expect && !incomplete ? violations(expect, outcome, state, () => replay.stateAt((summary.walks[0]?.seq ?? 0) - 1), summary) : [] };
   } finally {
     recording.close();
   }
@@ -167,5 +169,6 @@ export function describe(o: Pick<RunOutcome, 'ret' | 'stop' | 'empty' | 'install
     .sort()
     .map((k) => `${k} PTEs`);
   const left = [...empty, ...installed];
+  if (o.stop === 'incomplete') return `incomplete: the sweep stopped while recording this run; left behind so far: ${left.length ? left.join(', ') : 'nothing'}`;
   return `ret ${o.ret ?? 'none'}, ${o.stop === 'completed' ? 'completed' : `stopped at ${o.stop}`}; left behind: ${left.length ? left.join(', ') : 'nothing'}`;
 }

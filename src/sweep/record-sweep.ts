@@ -68,6 +68,8 @@ export async function recordSweep(scenario: Scenario, file: string, options: Swe
   );
   const runs: SweepRun[] = [{ run: 0, point: null, label: 'base', result: baseResult }];
   const store = writer.store;
+  // How many runs should follow: a sweep cut short (Ctrl-C, a full disk) can say how far it got.
+  if (!store.error) store.setMeta('sweep_points', points.length);
   if (baseResult.status === 'incomplete') {
     store.close();
     return { file, scenario, runs };

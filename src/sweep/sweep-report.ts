@@ -18,6 +18,10 @@ export interface SweepReport {
   readonly scenario: { readonly name: string; readonly arch: string; readonly kernel: string; readonly api: string; readonly start: string; readonly end: string };
   /** The expectations the scenario states, in words. */
   readonly expectations: readonly string[];
+  /** The failure points the fault-free run found (null in a file cut short before it knew). */
+  readonly points: number | null;
+  /** Whether the sweep was cut short: fewer runs than points, or a run left incomplete. */
+  readonly interrupted: boolean;
   /** The fault-free run. */
   readonly base: RunOutcome;
   /** One per failure point, in the order the walk meets them. */
@@ -44,9 +48,11 @@ export function sweepReport(file: string): SweepReport {
   const recording = Recording.open(file);
   let rows;
   let meta;
+  let pointsFound: unknown = null;
   try {
     rows = recording.runs();
     meta = recording.meta();
+    pointsFound = recording.metaValue('sweep_points');
   } finally {
     recording.close();
   }
@@ -60,8 +66,12 @@ export function sweepReport(file: string): SweepReport {
   }
   const branches = rows.filter((r) => r.parent !== null);
   const runs = branches.map((r) => runOutcome(file, r.id, r.label, parsePointLabel(r.label, r.forkSeq), scenario.expect));
+  const points = typeof pointsFound === 'number' || typeof pointsFound === 'bigint' ? Number(pointsFound) : null;
+  const interrupted = points === null || runs.length < points || runs.some((r) => r.outcome === 'incomplete');
   return {
     file,
+    points,
+    interrupted,
     scenario: {
       name: scenario.name,
       arch: scenario.arch,

@@ -78,6 +78,10 @@ export function formatSweepReport(report: SweepReport, size: string): string[] {
     baseLine(report.base),
   ];
   if (report.expectations.length) lines.push(`expected: ${report.expectations.join('; ')}`);
+  if (report.interrupted)
+    lines.push(
+      `INTERRUPTED: the sweep was cut short after ${plural(report.runs.filter((r) => r.outcome !== 'incomplete').length, 'run')}${report.points !== null ? ` of ${n(report.points)}` : ''}; what it recorded is kept and reported below (walkback sweep SCENARIO -o FILE --force runs it again)`,
+    );
   if (points === 0) {
     lines.push('', 'the walk allocates nothing: there is no failure point to try');
     return lines;
@@ -119,6 +123,8 @@ export function sweepJson(report: SweepReport, bytes: number): unknown {
   return {
     file: report.file,
     bytes,
+    points: report.points,
+    interrupted: report.interrupted,
     scenario: report.scenario,
     expectations: report.expectations,
     base: run(report.base),
