@@ -21,7 +21,7 @@ import type { RecordingMeta } from '../recorder/schema.js';
 import { addrFromSql, addrToSql, APPLICATION_ID, EXPECTED_OBJECTS, SCHEMA_VERSION } from '../recorder/schema.js';
 import { NotableStore } from './notable-store.js';
 import { RecordingError } from './recording-error.js';
-import { readRuns, segmentAt, segmentsOf } from './run-segments.js';
+import { readRun, readRunChain, readRuns, segmentAt, segmentsOf } from './run-segments.js';
 import type { RunRow, Segment } from './run-segments.js';
 import type { StateContext } from './state-context.js';
 
@@ -77,7 +77,7 @@ export class Recording {
     this.file = file;
     this.db = db;
     this.run = run;
-    this.segments = segmentsOf(file, readRuns(db), run);
+    this.segments = segmentsOf(file, readRunChain(db, run), run);
     this.statements = {
       chunk: db.prepare('SELECT data FROM chunks WHERE run = ? AND first_seq = ?').pluck(),
       checkpoint: db.prepare('SELECT context FROM checkpoints WHERE run = ? AND seq = ?').pluck(),
@@ -265,7 +265,7 @@ export class Recording {
   /** The status as a reader should see it: a writer that died leaves an incomplete recording. */
   status(): ReadStatus {
     const meta = this.meta();
-    const own = this.run === 0 ? meta.status : (this.runs().find((r) => r.id === this.run)?.status as RecordingMeta['status'] | undefined) ?? meta.status;
+    const own = this.run === 0 ? meta.status : ((readRun(this.db, this.run)?.status as RecordingMeta['status'] | undefined) ?? meta.status);
     if (own !== 'recording') return own;
     return writerAlive(meta) ? 'recording' : 'incomplete';
   }

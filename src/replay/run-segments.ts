@@ -33,10 +33,28 @@ export interface RunRow {
   readonly error: string | null;
 }
 
+const COLUMNS = 'id, parent, fork_seq AS forkSeq, label, status, ret, client_ret AS clientRet, event_count AS eventCount, end_reason AS endReason, error';
+
 export function readRuns(db: Database.Database): RunRow[] {
-  return db
-    .prepare('SELECT id, parent, fork_seq AS forkSeq, label, status, ret, client_ret AS clientRet, event_count AS eventCount, end_reason AS endReason, error FROM runs ORDER BY id')
-    .all() as RunRow[];
+  return db.prepare(`SELECT ${COLUMNS} FROM runs ORDER BY id`).all() as RunRow[];
+}
+
+/** One run's row, or undefined. */
+export function readRun(db: Database.Database, id: number): RunRow | undefined {
+  return db.prepare(`SELECT ${COLUMNS} FROM runs WHERE id = ?`).get(id) as RunRow | undefined;
+}
+
+/** A run and its ancestors, read one row each (a sweep's file holds hundreds of runs; a run needs two). */
+export function readRunChain(db: Database.Database, id: number): RunRow[] {
+  const chain: RunRow[] = [];
+  const statement = db.prepare(`SELECT ${COLUMNS} FROM runs WHERE id = ?`);
+  for (let at: number | null = id; at !== null && chain.length <= 64; ) {
+    const row = statement.get(at) as RunRow | undefined;
+    if (!row) break;
+    chain.push(row);
+    at = row.parent;
+  }
+  return chain;
 }
 
 /** The segments of `run`, oldest ancestor first. */
