@@ -100,4 +100,31 @@ describe('walkback replay in a terminal', { skip: hasTmux ? false : 'tmux is not
     assert.equal(flag('alternate_on'), '0');
     assert.equal(flag('cursor_flag'), '1');
   });
+
+  it('a sweep: replay --run K, ] to the next run, and diff --ui with both cursors on the divergence', async () => {
+    tmux('kill-session', '-t', 'ui');
+    const sweep = join(dir, 'demo-sweep.db');
+    assert.equal(cli(['sweep', `${ROOT}examples/demo.yaml`, '-o', sweep]).status, 0);
+    tmux('new-session', '-d', '-s', 'ui', '-x', '100', '-y', '30', `env CI=true ${COMMAND} replay ${sweep} --run 2; echo EXITED $?; sleep 60`);
+    let s = await until((t) => /run 2\/3 alloc 2 +event 12 of 14/.test(t), 'run 2 at its failure');
+    assert.match(s, /^> +12 alloc_fail pmd 0x40000000/m);
+    tmux('send-keys', '-t', 'ui', ']');
+    s = await until((t) => /run 3\/3 alloc 3 +event 14 of 16/.test(t), 'run 3');
+    assert.match(s, /^> +14 alloc_fail pte 0x40000000/m);
+    tmux('send-keys', '-t', 'ui', 'q');
+    await until((t) => /EXITED 0/.test(t), 'walkback to exit');
+
+    tmux('kill-session', '-t', 'ui');
+    tmux('new-session', '-d', '-s', 'ui', '-x', '110', '-y', '30', `env CI=true ${COMMAND} diff ${sweep} --run 0 --run 3 --ui; echo EXITED $?; sleep 60`);
+    s = await until((t) => /first divergence at event 14 +event 14 +locked/.test(t), 'the diff view');
+    assert.match(s, />\s+14 alloc pte 0x40000000\s+>\s+14 alloc_fail pte 0x40000000/);
+    assert.equal(flag('alternate_on'), '1');
+    tmux('send-keys', '-t', 'ui', 'Right');
+    await until((t) => /event 15 +locked/.test(t), 'a step of both');
+    tmux('send-keys', '-t', 'ui', 'q');
+    s = await until((t) => /EXITED \d+/.test(t), 'walkback to exit');
+    assert.match(s, /EXITED 0/);
+    assert.equal(flag('alternate_on'), '0');
+    assert.equal(flag('cursor_flag'), '1');
+  });
 });
