@@ -3,6 +3,7 @@
 import { hex } from '../../mm/geometry.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import type { Scenario } from '../../scenario/scenario.js';
+import { expectationWords } from '../../sweep/sweep-report.js';
 
 export function checkCommand(file: string): void {
   const scenario = loadScenario(file);
@@ -14,9 +15,11 @@ export function describeScenario(s: Scenario): string {
   const ops =
     s.walk.ops.preset !== null ? `preset ${s.walk.ops.preset}` : Object.keys(s.walk.ops.callbacks).join(', ') || 'no callbacks';
   const faults = s.faults.length ? `, ${s.faults.length} fault${s.faults.length > 1 ? 's' : ''}` : '';
+  const expects = expectationWords(s.expect);
   return (
     `${s.name}: ${s.arch}, kernel ${s.kernel}, ${s.vmas.length} VMA${s.vmas.length === 1 ? '' : 's'}, ` +
-    `${s.state.length} state item${s.state.length === 1 ? '' : 's'}; ${s.walk.api} ${hex(s.walk.start)}-${hex(s.walk.end)} with ${ops}${faults}`
+    `${s.state.length} state item${s.state.length === 1 ? '' : 's'}; ${s.walk.api} ${hex(s.walk.start)}-${hex(s.walk.end)} with ${ops}${faults}` +
+    (expects.length ? `; expects (walkback sweep checks every failure point): ${expects.join('; ')}` : '')
   );
 }
 
