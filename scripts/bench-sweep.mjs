@@ -16,6 +16,13 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dist = (p) => new URL(`../dist/src/${p}`, import.meta.url).href;
 
+const SCENARIO_4G = `name: bench-sweep-guard-install-4g
+arch: x86_64
+kernel: "6.13"
+vmas: [{ start: 0x40000000, end: 0x140000000 }]
+walk: { api: walk_page_range_mm, start: 0x40000000, end: 0x140000000, ops: { preset: guard-install } }
+`;
+
 const SCENARIO = `name: bench-sweep-guard-install-1g
 arch: x86_64
 kernel: "6.13"
@@ -45,10 +52,10 @@ async function child(mode, scenarioFile, dir) {
   const { recordSweep, faultAt } = await import(dist('sweep/record-sweep.js'));
   const { record } = await import(dist('index.js'));
   const scenario = loadScenario(scenarioFile);
-  if (mode === 'record-sweep') {
+  if (mode === 'record-sweep' || mode === 'record-sweep-exact') {
     const file = join(dir, `in-process-${process.pid}.db`);
     const t0 = now();
-    const sweep = await recordSweep(scenario, file, { walkbackVersion: 'bench' });
+    const sweep = await recordSweep(scenario, file, { walkbackVersion: 'bench', exact: mode === 'record-sweep-exact' });
     const ms = now() - t0;
     const out = { ms, runs: sweep.runs.length - 1, bytes: size(file), points: sweep.runs.slice(1).map((r) => r.point) };
     rmSync(file, { force: true });
@@ -103,6 +110,14 @@ try {
     rmSync(out, { force: true });
   }
   const inProcess = [0, 1, 2].map(() => childTask('record-sweep'));
+  const exact = childTask('record-sweep-exact');
+  const scenario4g = join(dir, 'guard-install-4g.yaml');
+  writeFileSync(scenario4g, SCENARIO_4G);
+  const out4g = join(dir, 'sweep-4g.db');
+  const big = run([bin, 'sweep', scenario4g, '-o', out4g, '--json']);
+  const bigReport = JSON.parse(big.stdout);
+  const bigBase = join(dir, 'base-4g.db');
+  run([bin, 'record', scenario4g, '-o', bigBase]);
   const points = inProcess[0].points;
   const standalone = childTask('standalone', { POINTS: JSON.stringify(points) });
 
@@ -115,6 +130,8 @@ try {
   console.log(`sweep file:                      ${mib(sweepBytes)} = ${fmt(sweepBytes / baseBytes, 2)}x the fault-free recording`);
   console.log(`baseline, each point recorded standalone: ${fmt(standalone.ms / 1000, 2)} s (one pass), ${mib(standalone.bytes)} in ${standalone.runs} files, ${fmt(standalone.events / 1e6, 1)} M events`);
   console.log(`ratios: sweep time / standalone ${fmt(sweepMs / standalone.ms, 3)} (recording alone ${fmt(recordMs / standalone.ms, 3)}); sweep size / standalone ${fmt(sweepBytes / standalone.bytes, 4)}`);
+  console.log(`every branch walked in full from the start (--exact), recording in-process: ${fmt(exact.ms / 1000, 2)} s (${fmt(exact.ms / recordMs, 1)}x the default)`);
+  console.log(`scaling: guard install over 4 GiB, ${bigReport.runs.length} points, whole command ${fmt(big.ms / 1000, 2)} s (one run), ${mib(size(out4g))} = ${fmt(size(out4g) / size(bigBase), 2)}x its fault-free recording`);
   console.log(`targets: the whole sweep under 30 s: ${fmt(sweepMs / 1000, 2)} s; the file at most 3x the fault-free recording: ${fmt(sweepBytes / baseBytes, 2)}x`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -75,9 +75,10 @@ Examples:
     .option('-o, --output <file>', 'where to record (default: recordings/<scenario name>-sweep.db, numbered if it exists)')
     .option('-f, --force', 'replace the output file if it exists')
     .option('--pte-map', 'also fail each pte_offset_map_lock() call in turn')
+    .option('--exact', "run every branch's walk in full from the start (by default a failed allocation's branch is the walker's way out from the fork: the same events, linear time)")
     .option('--json', 'print the report as JSON (runs: one per failure point; groups: the distinct outcomes)')
     .description("fail each allocation of the walk in turn (the scenario's own faults are dropped), record every run into one file and group the outcomes; exit 1 if any breaks the scenario's expect: block")
-    .action(async (file: string, flags: { output?: string; force?: boolean; pteMap?: boolean; json?: boolean }) => (await import('./commands/sweep.js')).sweepCommand(file, flags));
+    .action(async (file: string, flags: { output?: string; force?: boolean; pteMap?: boolean; json?: boolean; exact?: boolean }) => (await import('./commands/sweep.js')).sweepCommand(file, flags));
 
   program
     .command('diff')

@@ -6,11 +6,11 @@
  * trip converting BigInts. Addresses come out of SQLite as two 32-bit halves,
  * so no BigInt is made at all. A kind with very many rows stays in SQLite.
  */
-import type Database from 'better-sqlite3';
 import type { NotableRow } from '../events/notable.js';
 import type { Addr } from '../events/walk-event.js';
 import { addrToSql } from '../recorder/schema.js';
 import type { Segment } from './run-segments.js';
+import type { StoredRuns } from './stored-runs.js';
 
 /** A kind with more rows than this is queried in SQLite each time instead of held. */
 const MAX_HELD_ROWS = 1_000_000;
@@ -59,10 +59,21 @@ export class NotableStore {
   private end = 0;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly shared: StoredRuns,
     /** The stored runs the run is read from (a branch: its parent's rows before the fork, then its own). */
     private readonly segments: readonly Segment[],
   ) {}
+
+  /** A finished parent's rows of one kind, read once per file (its branches share them). */
+  private storedRows(run: number, kind: number): readonly RawRow[] {
+    return this.shared.cached(`notable:${run}:${kind}`, () =>
+      this.shared.prepare(`SELECT ${COLUMNS} FROM notable INDEXED BY notable_kind WHERE run = ? AND kind = ? ORDER BY seq`, 'raw').all(run, kind) as RawRow[],
+    );
+  }
+
+  private isLast(segment: Segment): boolean {
+    return segment === this.segments[this.segments.length - 1];
+  }
 
   /** The recording now holds events below `end`: rows of held kinds up to it are added. */
   extend(end: number): void {
@@ -99,17 +110,21 @@ export class NotableStore {
     if (held) return held;
     if (this.tooMany.has(kind)) return null;
     let count = 0;
-    for (const segment of this.segments)
-      count += this.db
-        .prepare('SELECT count(*) FROM notable WHERE run = ? AND kind = ? AND seq >= ? AND seq < ?')
-        .pluck()
-        .get(segment.run, kind, segment.from, Math.min(segment.to, this.end)) as number;
+    for (const segment of this.segments) {
+      const to = Math.min(segment.to, this.end);
+      if (!this.isLast(segment)) {
+        const rows = this.storedRows(segment.run, kind);
+        count += rawLowerBound(rows, to) - rawLowerBound(rows, segment.from);
+        continue;
+      }
+      count += this.shared.prepare('SELECT count(*) FROM notable WHERE run = ? AND kind = ? AND seq >= ? AND seq < ?', 'pluck').get(segment.run, kind, segment.from, to) as number;
+    }
     if (count > MAX_HELD_ROWS) {
       this.tooMany.add(kind);
       return null;
     }
     // One kind through its index (SQLite's planner, without statistics, would scan every row by seq).
-    const rows = this.fetch('kind = ?', [kind], 0, this.end, 'INDEXED BY notable_kind').map(toRow);
+    const rows = this.fetch('kind = ?', [kind], 0, this.end, 'INDEXED BY notable_kind', kind).map(toRow);
     this.held.set(kind, rows);
     return rows;
   }
@@ -125,22 +140,43 @@ export class NotableStore {
    * Raw rows matching `where` with seq in [from, to), segment by segment; a
    * parent's run (say, of set_ptes) that reaches past the fork is cut there.
    */
-  private fetch(where: string, params: readonly unknown[], from: number, to: number, hint = ''): RawRow[] {
+  private fetch(where: string, params: readonly unknown[], from: number, to: number, hint = '', kind?: number): RawRow[] {
     const out: RawRow[] = [];
     for (const segment of this.segments) {
       const lo = Math.max(from, segment.from);
       const hi = Math.min(to, segment.to);
       if (lo >= hi) continue;
-      const rows = this.db
-        .prepare(`SELECT ${COLUMNS} FROM notable ${hint} WHERE run = ? AND ${where} AND seq >= ? AND seq < ? ORDER BY seq`)
-        .raw()
-        .all(segment.run, ...params, lo, hi) as RawRow[];
+      let rows: readonly RawRow[];
+      if (kind !== undefined && !this.isLast(segment)) {
+        const stored = this.storedRows(segment.run, kind);
+        rows = stored.slice(rawLowerBound(stored, lo), rawLowerBound(stored, hi));
+      } else {
+        rows = this.shared
+          .prepare(`SELECT ${COLUMNS} FROM notable ${hint} WHERE run = ? AND ${where} AND seq >= ? AND seq < ? ORDER BY seq`, 'raw')
+          .all(segment.run, ...params, lo, hi) as RawRow[];
+      }
       for (const row of rows) {
         const step = row[10];
-        if (row[9] > 1 && step > 0 && row[0] + (row[9] - 1) * step >= segment.to) row[9] = Math.ceil((segment.to - row[0]) / step);
-        out.push(row);
+        // Cut a copy: stored rows are shared with the other runs of the file.
+        if (row[9] > 1 && step > 0 && row[0] + (row[9] - 1) * step >= segment.to) {
+          const cut = [...row] as RawRow;
+          cut[9] = Math.ceil((segment.to - row[0]) / step);
+          out.push(cut);
+        } else out.push(row);
       }
     }
     return out;
   }
+}
+
+/** The first index whose raw row's seq is >= seq. */
+function rawLowerBound(rows: readonly RawRow[], seq: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid]![0] < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

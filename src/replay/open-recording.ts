@@ -22,6 +22,7 @@ import { addrFromSql, addrToSql, APPLICATION_ID, EXPECTED_OBJECTS, SCHEMA_VERSIO
 import { NotableStore } from './notable-store.js';
 import { RecordingError } from './recording-error.js';
 import { readRun, readRunChain, readRuns, segmentAt, segmentsOf } from './run-segments.js';
+import { StoredRuns } from './stored-runs.js';
 import type { RunRow, Segment } from './run-segments.js';
 import type { StateContext } from './state-context.js';
 
@@ -69,14 +70,21 @@ export class Recording {
   /** The run replayed: 0, the base run (a plain recording has no other). */
   readonly run: number;
 
+  /** What the file's finished runs hold, shared with the runs opened through this one (openRun). */
+  private readonly shared: StoredRuns;
+  /** Whether this one opened the connection (and closes it). */
+  private readonly owner: boolean;
+
   /** The stored runs the run replayed is read from (one, unless it is a branch of a sweep). */
   readonly segments: readonly Segment[];
   private checkpointRuns: number[] = [];
 
-  private constructor(file: string, db: Database.Database, run: number) {
+  private constructor(file: string, db: Database.Database, run: number, shared?: StoredRuns) {
     this.file = file;
     this.db = db;
     this.run = run;
+    this.owner = shared === undefined;
+    this.shared = shared ?? new StoredRuns(db);
     this.segments = segmentsOf(file, readRunChain(db, run), run);
     this.statements = {
       chunk: db.prepare('SELECT data FROM chunks WHERE run = ? AND first_seq = ?').pluck(),
@@ -87,7 +95,7 @@ export class Recording {
     if (!(ARCHES as readonly string[]).includes(meta.arch)) throw new RecordingError(file, `records an unknown architecture '${meta.arch}'`);
     this.geometry = geometryOf(meta.arch as ArchName);
     this.pageSize = meta.pageSize;
-    this.notables = new NotableStore(db, this.segments);
+    this.notables = new NotableStore(this.shared, this.segments);
     this.refresh();
   }
 
@@ -142,8 +150,25 @@ export class Recording {
   private temporary: string | null = null;
 
   close(): void {
+    if (!this.owner) return;
     this.db.close();
     if (this.temporary) rmSync(dirname(this.temporary), { recursive: true, force: true });
+  }
+
+  /**
+   * Another run of the same file, through this one's connection and what it
+   * has read of the runs they share: opening each branch of a sweep costs its
+   * own rows, not its parent's again. Valid while this recording is open; its
+   * close() does nothing.
+   */
+  openRun(run: number): Recording {
+    try {
+      const recording = new Recording(this.file, this.db, run, this.shared);
+      recording.upgradedFrom = this.upgradedFrom;
+      return recording;
+    } catch (error) {
+      throw asRecordingError(this.file, error);
+    }
   }
 
   /** Re-read what the writer has committed since (for a recording still being written). Returns the length. */
@@ -172,9 +197,14 @@ export class Recording {
     for (const segment of segments) {
       const last = segment === this.segments[this.segments.length - 1];
       const lo = Math.max(from, segment.from);
-      for (const chunk of this.db
-        .prepare('SELECT first_seq AS first, count FROM chunks WHERE run = ? AND first_seq >= ? AND first_seq < ? ORDER BY first_seq')
-        .all(segment.run, lo, segment.to) as { first: number; count: number }[]) {
+      // A parent's segment is a finished run: read once per file (StoredRuns), then cut to the segment.
+      const stored = last ? null : this.shared.index(segment.run);
+      const segmentChunks = stored
+        ? stored.chunks.filter((c) => c.first >= lo && c.first < segment.to)
+        : (this.shared
+            .prepare('SELECT first_seq AS first, count FROM chunks WHERE run = ? AND first_seq >= ? AND first_seq < ? ORDER BY first_seq')
+            .all(segment.run, lo, segment.to) as { first: number; count: number }[]);
+      for (const chunk of segmentChunks) {
         if (chunk.first !== expected) throw new RecordingError(this.file, `is damaged: events ${expected} to ${chunk.first - 1} are missing`);
         const count = Math.min(chunk.count, segment.to - chunk.first);
         chunks.push({ run: segment.run, first: chunk.first, count });
@@ -184,15 +214,16 @@ export class Recording {
       // Checkpoints and table versions of this segment (a parent's up to the fork, not at it: the branch has its own there).
       const top = last ? expected : segment.to - 1;
       const floor = from === 0 ? segment.from : from + 1;
-      for (const seq of this.db.prepare('SELECT seq FROM checkpoints WHERE run = ? AND seq >= ? AND seq <= ? ORDER BY seq').pluck().all(segment.run, floor, top) as number[])
-        checkpoints.push([seq, segment.run]);
-      for (const row of this.db
-        .prepare(
-          'SELECT level, base, seq, n_table, n_present, n_guard, n_huge, n_hugetlb FROM table_versions WHERE run = ? AND seq >= ? AND seq <= ? ORDER BY seq',
-        )
-        .raw()
-        .all(segment.run, floor, top) as number[][])
-        rows.push(row);
+      const seqs = stored
+        ? stored.checkpoints.filter((seq) => seq >= floor && seq <= top)
+        : (this.shared.prepare('SELECT seq FROM checkpoints WHERE run = ? AND seq >= ? AND seq <= ? ORDER BY seq', 'pluck').all(segment.run, floor, top) as number[]);
+      for (const seq of seqs) checkpoints.push([seq, segment.run]);
+      const versionRows = stored
+        ? stored.versions.filter((row) => row[2]! >= floor && row[2]! <= top)
+        : (this.shared
+            .prepare('SELECT level, base, seq, n_table, n_present, n_guard, n_huge, n_hugetlb FROM table_versions WHERE run = ? AND seq >= ? AND seq <= ? ORDER BY seq', 'raw')
+            .all(segment.run, floor, top) as number[][]);
+      for (const row of versionRows) rows.push(row as number[]);
     }
     if (from === 0 && checkpoints[0]?.[0] !== 0) throw new RecordingError(this.file, 'is damaged: its first checkpoint is missing');
     for (const row of rows) if (!this.versions[row[0]!]) throw new RecordingError(this.file, `is damaged: a table of level ${row[0]}`);

@@ -13,7 +13,7 @@ import { hex } from '../mm/geometry.js';
 import { abortSummary } from '../replay/abort-summary.js';
 import type { AbortSummary } from '../replay/abort-summary.js';
 import { RecordingLog } from '../replay/event-log.js';
-import { Recording } from '../replay/open-recording.js';
+import type { Recording } from '../replay/open-recording.js';
 import { Replay } from '../replay/replay.js';
 import type { WalkState } from '../replay/walk-state.js';
 import type { Expectations } from '../scenario/scenario.js';
@@ -53,44 +53,40 @@ export interface OutcomeGroup {
   readonly violations: readonly string[];
 }
 
-/** The outcome of one run of a recording (a sweep's or a plain one). */
-export function runOutcome(file: string, run: number, label: string, point: FaultPoint | null, expect?: Expectations): RunOutcome {
-  const recording = Recording.open(file, { run });
-  try {
-    // A run whose writer stopped before it finished (a sweep cut short) has no outcome yet.
-    const incomplete = recording.status() === 'incomplete';
-    const replay = new Replay(new RecordingLog(recording));
-    const last = replay.length - 1;
-    const summary = abortSummary(replay, last);
-    const state = replay.stateAt(last);
-    const allocated: Partial<Record<LevelName, number>> = {};
-    const empty: Partial<Record<LevelName, number>> = {};
-    for (const table of summary.allocated) {
-      allocated[table.level] = (allocated[table.level] ?? 0) + 1;
-      if (table.empty) empty[table.level] = (empty[table.level] ?? 0) + 1;
-    }
-    const installed: Partial<Record<string, number>> = {};
-    for (const run of summary.installed) installed[run.entry] = (installed[run.entry] ?? 0) + run.count;
-    const stopEvent = summary.stop ? replay.event(summary.stop.seq) : null;
-    const stop = incomplete ? 'incomplete' : stopEvent ? [stopEvent.type, eventLevel(stopEvent)].filter(Boolean).join(' ') : summary.outcome;
-    const ret = summary.clientRet ?? summary.ret;
-    const outcome: Omit<RunOutcome, 'violations'> = {
-      run,
-      label,
-      point,
-      events: replay.length,
-      outcome: incomplete ? 'incomplete' : summary.outcome,
-      ret,
-      stop,
-      stopSeq: summary.stop?.seq ?? null,
-      allocated,
-      empty,
-      installed,
-    };
-    return { ...outcome, violations: expect && !incomplete ? violations(expect, outcome, state, () => replay.stateAt((summary.walks[0]?.seq ?? 0) - 1), summary) : [] };
-  } finally {
-    recording.close();
+/** The outcome of one run of a recording (a sweep's or a plain one), opened by the caller. */
+export function runOutcome(recording: Recording, label: string, point: FaultPoint | null, expect?: Expectations): RunOutcome {
+  const run = recording.run;
+  // A run whose writer stopped before it finished (a sweep cut short) has no outcome yet.
+  const incomplete = recording.status() === 'incomplete';
+  const replay = new Replay(new RecordingLog(recording));
+  const last = replay.length - 1;
+  const summary = abortSummary(replay, last);
+  const state = replay.stateAt(last);
+  const allocated: Partial<Record<LevelName, number>> = {};
+  const empty: Partial<Record<LevelName, number>> = {};
+  for (const table of summary.allocated) {
+    allocated[table.level] = (allocated[table.level] ?? 0) + 1;
+    if (table.empty) empty[table.level] = (empty[table.level] ?? 0) + 1;
   }
+  const installed: Partial<Record<string, number>> = {};
+  for (const run of summary.installed) installed[run.entry] = (installed[run.entry] ?? 0) + run.count;
+  const stopEvent = summary.stop ? replay.event(summary.stop.seq) : null;
+  const stop = incomplete ? 'incomplete' : stopEvent ? [stopEvent.type, eventLevel(stopEvent)].filter(Boolean).join(' ') : summary.outcome;
+  const ret = summary.clientRet ?? summary.ret;
+  const outcome: Omit<RunOutcome, 'violations'> = {
+    run,
+    label,
+    point,
+    events: replay.length,
+    outcome: incomplete ? 'incomplete' : summary.outcome,
+    ret,
+    stop,
+    stopSeq: summary.stop?.seq ?? null,
+    allocated,
+    empty,
+    installed,
+  };
+  return { ...outcome, violations: expect && !incomplete ? violations(expect, outcome, state, () => replay.stateAt((summary.walks[0]?.seq ?? 0) - 1), summary) : [] };
 }
 
 function violations(expect: Expectations, o: Omit<RunOutcome, 'violations'>, state: WalkState, before: () => WalkState, summary: AbortSummary): string[] {

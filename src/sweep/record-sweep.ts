@@ -6,7 +6,10 @@
  * install's retries included), and with `pteMap` every pte_offset_map_lock().
  * Then it runs once with each point failing. A failing run is the fault-free
  * run up to its failure point, so it is stored as a branch of that base run:
- * its fork point, the state there, and its own events from there on.
+ * its fork point, the state there, and its own events from there on. A failed
+ * allocation's own events are the walker's way out (walker/alloc-failure.ts),
+ * so a sweep costs the walk once plus a little per point; `exact` runs each
+ * branch's walk in full instead (points x events), as pte_map points always do.
  */
 import { summarize } from '../mm/page-tables.js';
 import { RecordingWriter } from '../recorder/record.js';
@@ -16,6 +19,7 @@ import { Recording } from '../replay/open-recording.js';
 import { toContext } from '../replay/state-context.js';
 import { foldEvents } from '../replay/walk-state.js';
 import type { Fault, Scenario } from '../scenario/scenario.js';
+import { allocFailureTail } from '../walker/alloc-failure.js';
 import { runScenario } from '../walker/run.js';
 import type { FaultPoint } from '../walker/run.js';
 
@@ -25,6 +29,13 @@ export interface SweepOptions {
   readonly pteMap?: boolean;
   /** Events per chunk and checkpoint (tests use small ones). */
   readonly chunkEvents?: number;
+  /**
+   * Run every branch's walk in full, from the start. By default a failed
+   * allocation's branch is its fork state plus the few events the walker
+   * makes on its way out (walker/alloc-failure.ts), which keeps a sweep
+   * linear in the walk's length; pte_map points always run in full.
+   */
+  readonly exact?: boolean;
   /** Called after each run with how many are done, of how many. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -91,12 +102,17 @@ export async function recordSweep(scenario: Scenario, file: string, options: Swe
       const run = store.addRun(0, point.seq, label, { context: JSON.stringify(toContext(state)), versions });
       const faulty: Scenario = { ...base, faults: [faultAt(point)] };
       const branch = new RecordingWriter(file, faulty, writerOptions, { store, run, seq: point.seq, state });
-      // The events before the fork are the base's: only the branch's own are written.
-      const result = await record(branch, () =>
+      const attempted = log.event(point.seq);
+      const result = await record(branch, () => {
+        if (point.kind === 'alloc' && attempted.type === 'alloc' && !options.exact) {
+          for (const e of allocFailureTail(faulty, attempted)) branch.add(e);
+          return;
+        }
+        // The events before the fork are the base's: only the branch's own are written.
         runScenario(faulty, (e) => {
           if (e.seq >= point.seq) branch.add(e);
-        }),
-      );
+        });
+      });
       runs.push({ run, point, label, result });
       options.onProgress?.(runs.length - 1, points.length);
       if (store.error) break;

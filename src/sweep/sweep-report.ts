@@ -46,43 +46,48 @@ export function expectationWords(expect: Expectations | undefined): string[] {
 
 export function sweepReport(file: string): SweepReport {
   const recording = Recording.open(file);
-  let rows;
-  let meta;
-  let pointsFound: unknown = null;
   try {
-    rows = recording.runs();
-    meta = recording.meta();
-    pointsFound = recording.metaValue('sweep_points');
+    const rows = recording.runs();
+    const meta = recording.meta();
+    const pointsFound = recording.metaValue('sweep_points');
+    const base = rows.find((r) => r.parent === null);
+    if (!base) throw new RecordingError(file, 'has no base run');
+    let scenario;
+    try {
+      scenario = parseScenario(meta.scenarioSource ?? '', meta.scenarioFile ?? file);
+    } catch (error) {
+      throw new RecordingError(file, `holds a scenario this walkback cannot read back (${(error as Error).message})`);
+    }
+    // Each branch through the base's connection: what they share is read once.
+    const outcomeOf = (id: number, label: string, point: FaultPoint | null) => {
+      const run = id === recording.run ? recording : recording.openRun(id);
+      try {
+        return runOutcome(run, label, point, scenario.expect);
+      } finally {
+        if (run !== recording) run.close();
+      }
+    };
+    const runs = rows.filter((r) => r.parent !== null).map((r) => outcomeOf(r.id, r.label, parsePointLabel(r.label, r.forkSeq)));
+    const points = typeof pointsFound === 'number' || typeof pointsFound === 'bigint' ? Number(pointsFound) : null;
+    const interrupted = points === null || runs.length < points || runs.some((r) => r.outcome === 'incomplete');
+    return {
+      file,
+      points,
+      interrupted,
+      scenario: {
+        name: scenario.name,
+        arch: scenario.arch,
+        kernel: scenario.kernel,
+        api: scenario.walk.api,
+        start: `0x${scenario.walk.start.toString(16)}`,
+        end: `0x${scenario.walk.end.toString(16)}`,
+      },
+      expectations: expectationWords(scenario.expect),
+      base: outcomeOf(base.id, base.label, null),
+      runs,
+      groups: groupOutcomes(runs),
+    };
   } finally {
     recording.close();
   }
-  const base = rows.find((r) => r.parent === null);
-  if (!base) throw new RecordingError(file, 'has no base run');
-  let scenario;
-  try {
-    scenario = parseScenario(meta.scenarioSource ?? '', meta.scenarioFile ?? file);
-  } catch (error) {
-    throw new RecordingError(file, `holds a scenario this walkback cannot read back (${(error as Error).message})`);
-  }
-  const branches = rows.filter((r) => r.parent !== null);
-  const runs = branches.map((r) => runOutcome(file, r.id, r.label, parsePointLabel(r.label, r.forkSeq), scenario.expect));
-  const points = typeof pointsFound === 'number' || typeof pointsFound === 'bigint' ? Number(pointsFound) : null;
-  const interrupted = points === null || runs.length < points || runs.some((r) => r.outcome === 'incomplete');
-  return {
-    file,
-    points,
-    interrupted,
-    scenario: {
-      name: scenario.name,
-      arch: scenario.arch,
-      kernel: scenario.kernel,
-      api: scenario.walk.api,
-      start: `0x${scenario.walk.start.toString(16)}`,
-      end: `0x${scenario.walk.end.toString(16)}`,
-    },
-    expectations: expectationWords(scenario.expect),
-    base: runOutcome(file, base.id, base.label, null, scenario.expect),
-    runs,
-    groups: groupOutcomes(runs),
-  };
 }

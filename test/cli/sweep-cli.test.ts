@@ -36,6 +36,15 @@ describe('walkback sweep', () => {
     assert.equal(json.groups.reduce((n, g) => n + g.points, 0), 3);
   });
 
+  it('--exact (every branch run in full) records the same runs', () => {
+    const exact = join(dir, 'demo-exact.db');
+    const r = cli(['sweep', demo, '-o', exact, '--exact', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as SweepJson & { file: string; bytes: number };
+    assert.deepEqual({ ...j, file: '', bytes: 0 }, { ...(json as SweepJson & { file: string; bytes: number }), file: '', bytes: 0 });
+    for (const run of json.runs) assert.equal(cli(['trace', exact, '--run', String(run.run)]).stdout, cli(['trace', file, '--run', String(run.run)]).stdout);
+  });
+
   it('given the sweep file, prints the same report again', () => {
     const r = cli(['sweep', file, '--json']);
     assert.equal(r.status, 0, r.stderr);
@@ -115,7 +124,7 @@ describe('walkback sweep', () => {
     assert.match(badRun.stderr, /--run two: not a run number/);
     const wrongFlag = cli(['sweep', file, '--pte-map']);
     assert.equal(wrongFlag.status, 2);
-    assert.match(wrongFlag.stderr, /is a recording: -o and --pte-map apply when sweeping a scenario/);
+    assert.match(wrongFlag.stderr, /is a recording: -o, --pte-map and --exact apply when sweeping a scenario/);
     const plain = cli(['trace', demo, '--run', '1']);
     assert.equal(plain.status, 2);
     assert.match(plain.stderr, /--run applies to a recording/);

@@ -87,6 +87,9 @@ describe('walkback sweep: every branch replays as a standalone recording of its 
     it(`${scenario.name}${pteMap ? ' (--pte-map)' : ''}: at every event`, async () => {
       // Chunks and checkpoints of 8 events: forks fall inside chunks and between checkpoints.
       const sweep = await recordSweep(scenario, sweepFile(), { walkbackVersion: 'test', chunkEvents: 8, pteMap });
+      // Runs opened through one connection share what they read of the base (StoredRuns): the same again.
+      const base = openRun(sweep.file, 0);
+      after(() => base.recording.close());
       for (const run of sweep.runs) {
         const faulty: Scenario = { ...scenario, faults: run.point ? [faultAt(run.point)] : [] };
         const live = events(faulty);
@@ -99,8 +102,10 @@ describe('walkback sweep: every branch replays as a standalone recording of its 
           assert.equal(a.recording.status(), b.recording.status(), `${run.label}: status`);
           // Every event, visited out of order too (the caches must not leak one run into another).
           const order = [...Array(live.length + 1).keys()].map((i) => i - 1);
+          const shared = new Replay(new RecordingLog(base.recording.openRun(run.run)));
           for (const seq of [...order, ...order.reverse()]) {
             assert.equal(fingerprint(a.replay, seq), fingerprint(b.replay, seq), `${run.label}: state at event ${seq}`);
+            assert.equal(fingerprint(shared, seq), fingerprint(b.replay, seq), `${run.label} (openRun): state at event ${seq}`);
           }
           assert.deepEqual([...a.recording.events(0, live.length)], live, `${run.label}: events`);
         } finally {

@@ -22,6 +22,7 @@ export interface SweepFlags {
   readonly force?: boolean;
   readonly pteMap?: boolean;
   readonly json?: boolean;
+  readonly exact?: boolean;
 }
 
 function defaultSweepOutput(scenario: Scenario, dir = 'recordings'): string {
@@ -43,7 +44,7 @@ function chooseOutput(scenario: Scenario, flags: SweepFlags): string {
 export async function sweepCommand(input: string, flags: SweepFlags): Promise<void> {
   let file: string;
   if (looksLikeRecording(input)) {
-    if (flags.output !== undefined || flags.pteMap) throw new UsageError(`${input} is a recording: -o and --pte-map apply when sweeping a scenario; given a sweep file, walkback sweep prints its report`);
+    if (flags.output !== undefined || flags.pteMap || flags.exact) throw new UsageError(`${input} is a recording: -o, --pte-map and --exact apply when sweeping a scenario; given a sweep file, walkback sweep prints its report`);
     file = input;
     const recording = openRecording(input);
     try {
@@ -62,7 +63,7 @@ export async function sweepCommand(input: string, flags: SweepFlags): Promise<vo
       : undefined;
     let result;
     try {
-      result = await recordSweep(scenario, file, { walkbackVersion: packageVersion(), pteMap: flags.pteMap ?? false, ...(progress ? { onProgress: progress } : {}) });
+      result = await recordSweep(scenario, file, { walkbackVersion: packageVersion(), pteMap: flags.pteMap ?? false, exact: flags.exact ?? false, ...(progress ? { onProgress: progress } : {}) });
     } catch (error) {
       throw new RuntimeError(`${file}: cannot write the sweep: ${(error as Error).message}`);
     } finally {

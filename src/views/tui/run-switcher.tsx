@@ -6,7 +6,7 @@
  * first is the caller's).
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Recording } from '../../replay/open-recording.js';
+import type { Recording } from '../../replay/open-recording.js';
 import { App } from './app.js';
 import type { AppProps, RunSwitch } from './app.js';
 import { TuiSession } from './model/session.js';
@@ -34,7 +34,8 @@ export function RunSwitcher({ recording, initialSeq, ...rest }: RunSwitcherProps
     (to: number): string | null => {
       const target = runs[to]!;
       try {
-        const next = target.id === recording.run ? recording : (opened.current.find((r) => r.run === target.id) ?? Recording.open(recording.file, { run: target.id }));
+        // Through the first run's connection: the rows the runs share are read once.
+        const next = target.id === recording.run ? recording : (opened.current.find((r) => r.run === target.id) ?? recording.openRun(target.id));
         if (next !== recording && !opened.current.includes(next)) opened.current.push(next);
         latest.current = to;
         setCurrent({ session: new TuiSession(next), first: false });
