@@ -35,10 +35,12 @@ function checkPerfetto(scenario: Scenario): void {
   for (const t of doc.traceEvents) {
     assert.equal(typeof t.name, 'string');
     assert.ok(['X', 'i', 'M'].includes(t.ph), t.ph);
-    assert.ok(Number.isInteger(t.ts) && t.ts >= 0);
+    assert.ok(Number.isFinite(t.ts) && t.ts >= 0);
+    // To the nanosecond: what Perfetto keeps of a µs timestamp.
+    assert.equal(Math.round(t.ts * 1000) / 1000, t.ts);
     assert.equal(t.pid, 1);
     assert.equal(t.tid, 1);
-    if (t.ph === 'X') assert.ok(Number.isInteger(t.dur) && t.dur! >= 1, JSON.stringify(t));
+    if (t.ph === 'X') assert.ok(Number.isFinite(t.dur) && t.dur! > 0.9, JSON.stringify(t));
     if (t.ph === 'i') assert.equal(t.s, 't');
   }
   const slices = doc.traceEvents.filter((t) => t.ph === 'X').sort((a, b) => a.ts - b.ts || b.dur! - a.dur! || DEPTH[a.cat!]! - DEPTH[b.cat!]!);
@@ -48,7 +50,8 @@ function checkPerfetto(scenario: Scenario): void {
     while (open.length && open[open.length - 1]!.ts + open[open.length - 1]!.dur! <= s.ts) open.pop();
     const parent = open[open.length - 1];
     if (parent) {
-      assert.ok(s.ts + s.dur! <= parent.ts + parent.dur!, `${s.name} [${s.ts}, +${s.dur}) overruns ${parent.name} [${parent.ts}, +${parent.dur})`);
+      // Strictly inside: no two slices share a start and an end, so no viewer has to guess which holds which.
+      assert.ok(s.ts > parent.ts && s.ts + s.dur! < parent.ts + parent.dur!, `${s.name} [${s.ts}, +${s.dur}) is not strictly inside ${parent.name} [${parent.ts}, +${parent.dur})`);
       assert.ok(DEPTH[s.cat!]! > DEPTH[parent.cat!]!, `${s.name} inside ${parent.name}`);
       // An entry's range lies inside its parent's (the walk's, the VMA's, the entry above).
       if (DEPTH[s.cat!]! >= 0 && DEPTH[parent.cat!]! >= 0) {
@@ -65,8 +68,16 @@ function checkPerfetto(scenario: Scenario): void {
   assert.equal(slices.filter((s) => s.cat === 'walk').length, walks.length);
   // Every allocation, failed allocation and split is an instant at its event.
   const notable = list.filter((e) => ['alloc', 'alloc_fail', 'split_pmd', 'split_pud'].includes(e.type)).map((e) => e.seq);
-  const instants = doc.traceEvents.filter((t) => t.ph === 'i' && ['alloc', 'failure', 'split'].includes(t.cat!)).map((t) => t.ts);
+  const instants = doc.traceEvents.filter((t) => t.ph === 'i' && ['alloc', 'failure', 'split'].includes(t.cat!)).map((t) => t.args!.seq as number);
   for (const seq of notable) assert.ok(instants.includes(seq), `no instant at event ${seq}`);
+  // An instant lies inside every slice that spans its event.
+  for (const t of doc.traceEvents.filter((x) => x.ph === 'i')) {
+    const seq = t.args!.seq as number;
+    for (const s of slices) {
+      const spans = Math.floor(s.ts) <= seq && seq < Math.ceil(s.ts + s.dur!);
+      if (spans) assert.ok(s.ts < t.ts && t.ts < s.ts + s.dur!, `${t.name} outside ${s.name}`);
+    }
+  }
 }
 
 const examples = readdirSync(EXAMPLES)
@@ -87,7 +98,7 @@ describe('export --format perfetto', () => {
     const { doc } = exportOf(loadScenario(join(EXAMPLES, 'demo.yaml')));
     const fail = doc.traceEvents.find((t) => t.ph === 'i' && t.name === 'alloc_fail pte 0x40000000')!;
     assert.ok(fail);
-    const around = doc.traceEvents.filter((t) => t.ph === 'X' && t.ts <= fail.ts && fail.ts < t.ts + t.dur!).map((t) => t.name);
+    const around = doc.traceEvents.filter((t) => t.ph === 'X' && t.ts < fail.ts && fail.ts < t.ts + t.dur!).map((t) => t.name);
     assert.deepEqual(around.sort(), ['pgd 0x3fffe000', 'pmd 0x40000000', 'pud 0x40000000', 'vma 0x3fe00000-0x40200000', 'walk_page_range_mm 0x3fffe000-0x40002000'].sort());
   });
 });
