@@ -36,8 +36,9 @@ interface Report {
 
 describe('a sweep killed half way', () => {
   it('keeps the runs it recorded, and its report says it was cut short', async () => {
-    const scenario = join(dir, 'guard-1g.yaml');
-    writeFileSync(scenario, 'vmas: [{ start: 0x40000000, end: 0x80000000 }]\nwalk: { api: walk_page_range_mm, start: 0x40000000, end: 0x80000000, ops: { preset: guard-install } }\n');
+    // 4 GiB: 2,053 points, a few seconds of branches to be killed in.
+    const scenario = join(dir, 'guard-4g.yaml');
+    writeFileSync(scenario, 'vmas: [{ start: 0x40000000, end: 0x140000000 }]\nwalk: { api: walk_page_range_mm, start: 0x40000000, end: 0x140000000, ops: { preset: guard-install } }\n');
     const out = join(dir, 'killed.db');
     const child = spawn(process.execPath, [BIN, 'sweep', scenario, '-o', out], { stdio: 'ignore' });
     const exited = new Promise((resolve) => child.on('exit', resolve));
@@ -48,9 +49,9 @@ describe('a sweep killed half way', () => {
     const r = cli(['sweep', out, '--json']);
     assert.equal(r.status, 0, r.stderr);
     const report = JSON.parse(r.stdout) as Report;
-    assert.equal(report.points, 514);
+    assert.equal(report.points, 2053);
     assert.equal(report.interrupted, true);
-    assert.ok(report.runs.length >= 20 && report.runs.length < 514, `${report.runs.length} runs`);
+    assert.ok(report.runs.length >= 20 && report.runs.length < 2053, `${report.runs.length} runs`);
     // Every finished run failed with -ENOMEM; at most the last was cut mid-way.
     const unfinished = report.runs.filter((x) => x.outcome === 'incomplete');
     assert.ok(unfinished.length <= 1);
@@ -59,7 +60,7 @@ describe('a sweep killed half way', () => {
     assert.equal(report.groups.reduce((n, g) => n + g.points, 0), report.runs.length);
 
     const text = cli(['sweep', out]);
-    assert.match(text.stdout, /INTERRUPTED: the sweep was cut short after [\d,]+ runs? of 514/);
+    assert.match(text.stdout, /INTERRUPTED: the sweep was cut short after [\d,]+ runs? of 2,053/);
     // A recorded run replays.
     const trace = cli(['trace', out, '--run', '5']);
     assert.equal(trace.status, 0, trace.stderr);
