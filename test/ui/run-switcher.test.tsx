@@ -73,7 +73,10 @@ describe('the UI over a sweep', () => {
     // A run opens where it stopped: its failed allocation.
     assert.equal(where(ui.frame()).seq, first.point!.seq);
     assert.equal(where(ui.frame()).count, sweep.runs.length - 1);
+    // The status line says what the run ended with, in the sweep report's words.
+    assert.match(ui.frame(), /run 1 of 3 \(alloc 1\): ret -12, stopped at alloc_fail pte; left behind: nothing/);
     const next = await ui.press(']', (f) => where(f).run === 2);
+    assert.match(next, /run 2 of 3 \(alloc 2\): ret -12, stopped at alloc_fail pmd; left behind: guard PTEs/);
     assert.equal(where(next).seq, sweep.runs[2]!.point!.seq);
     assert.equal(where(next).last, sweep.runs[2]!.result.events - 1);
     const back = await ui.press('[[', (f) => where(f).run === 0);

@@ -53,6 +53,8 @@ export interface RunSwitch {
   /** The run's id and label ('alloc 3'). */
   readonly id: number;
   readonly label: string;
+  /** What the run ended with, in words (the sweep report's), if known. */
+  readonly outcome?: string | null;
   /** Open the next (1) or previous (-1) run; a message if there is none. */
   readonly switchRun: (delta: 1 | -1) => string | null;
   /** Open run `id`; a message if there is none. */
@@ -115,7 +117,9 @@ export function App({ session, theme, initialSeq, follow, size: fixedSize, pollM
   const { columns, rows } = useTerminalSize(fixedSize);
   const [ui, latest, dispatch] = useStore(uiReducer, () => {
     const state = initialUiState(session.length, { seq: initialSeq ?? session.failureOrEnd(), follow: follow ?? false });
-    return runs && runs.count > 1 ? uiReducer(state, { type: 'message', text: `run ${runs.id} of ${runs.count - 1} (${runs.label}): ${session.length.toLocaleString('en-US')} events; ] and [ move between runs` }) : state;
+    return runs && runs.count > 1
+      ? uiReducer(state, { type: 'message', text: `run ${runs.id} of ${runs.count - 1} (${runs.label}): ${runs.outcome ?? `${session.length.toLocaleString('en-US')} events`}  (] [ R: other runs)` })
+      : state;
   });
 
   // Follow a recording that is still being written.

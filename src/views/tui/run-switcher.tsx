@@ -7,6 +7,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Recording } from '../../replay/open-recording.js';
+import { describe, runOutcome } from '../../sweep/outcomes.js';
 import { App } from './app.js';
 import type { AppProps, RunSwitch } from './app.js';
 import { TuiSession } from './model/session.js';
@@ -62,6 +63,14 @@ export function RunSwitcher({ recording, initialSeq, ...rest }: RunSwitcherProps
     [runs, open],
   );
   const run = runs[index]!;
-  const info: RunSwitch = { index, count: runs.length, id: run.id, label: run.label, switchRun, openRun };
+  // What this run ended with, in the sweep report's words (a few ms: its summary at the end).
+  const outcome = useMemo(() => {
+    try {
+      return describe(runOutcome(current.session.recording, run.label, null));
+    } catch {
+      return null;
+    }
+  }, [current.session]);
+  const info: RunSwitch = { index, count: runs.length, id: run.id, label: run.label, outcome, switchRun, openRun };
   return <App key={run.id} session={current.session} runs={info} {...rest} {...(current.first && initialSeq !== undefined ? { initialSeq } : {})} />;
 }
