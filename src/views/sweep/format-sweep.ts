@@ -74,7 +74,7 @@ export function formatSweepReport(report: SweepReport, size: string): string[] {
   const s = report.scenario;
   const points = report.runs.length;
   const lines = [
-    `sweep of ${s.name} (${s.arch}, ${s.kernel}, ${s.api} ${s.start}-${s.end}): ${plural(points, 'failure point')}, each a run of ${report.file} (${size})`,
+    `sweep of ${s.name} (${s.arch}, ${s.kernel}, ${s.api} ${s.start}-${s.end}): ${report.points === null ? `failure points not known (${report.base.outcome === 'incomplete' || report.base.outcome === 'in progress' ? 'the fault-free run did not finish' : 'the file does not say'})` : `${plural(report.points, 'failure point')}, ${points === report.points ? 'each' : `${n(points)} of them`} a run of ${report.file} (${size})`}`,
     baseLine(report.base),
   ];
   if (report.expectations.length) lines.push(`expected: ${report.expectations.join('; ')}`);
@@ -83,7 +83,7 @@ export function formatSweepReport(report: SweepReport, size: string): string[] {
       `INTERRUPTED: the sweep was cut short after ${plural(report.runs.filter((r) => r.outcome !== 'incomplete').length, 'run')}${report.points !== null ? ` of ${n(report.points)}` : ''}; what it recorded is kept and reported below (walkback sweep SCENARIO -o FILE --force runs it again)`,
     );
   if (points === 0) {
-    lines.push('', 'the walk allocates nothing: there is no failure point to try');
+    lines.push('', report.points === 0 ? 'the walk allocates nothing: there is no failure point to try' : 'no run with a failure point was recorded');
     return lines;
   }
   const broken = report.runs.filter((r) => r.violations.length > 0).length;
