@@ -12,11 +12,13 @@
  *   rec.summary().allocated;                                         // what the walk left behind
  *   rec.close();
  */
+import { existsSync } from 'node:fs';
 import type { Observable } from 'rxjs';
 import type { WalkEvent } from './events/walk-event.js';
 import { packageVersion } from './recorder/package-root.js';
 import { record as recordStream } from './recorder/record.js';
 import type { RecordResult } from './recorder/record.js';
+import { RecordingError } from './replay/recording-error.js';
 import { WalkRecording } from './replay/walk-recording.js';
 import type { Scenario } from './scenario/scenario.js';
 import { walk$ } from './walker/walk-stream.js';
@@ -67,6 +69,8 @@ export interface RecordToOptions {
  * result with status 'incomplete' says why the file stopped short.
  */
 export function record(scenario: Scenario, file: string, options: RecordToOptions = {}): Promise<RecordResult> {
+  // A recording is never overwritten: the caller removes it first if that is what they want.
+  if (existsSync(file)) return Promise.reject(new RecordingError(file, 'exists; remove it first or record to another file (a recording is never overwritten)'));
   return recordStream(walk$(scenario), file, scenario, { walkbackVersion: packageVersion(), ...options });
 }
 

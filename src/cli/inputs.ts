@@ -21,6 +21,11 @@ export function looksLikeRecording(file: string): boolean {
   }
 }
 
+/** Whether a command that takes a scenario or a recording should read `file` as a recording (its name or its first bytes say so). */
+export function isRecordingInput(file: string): boolean {
+  return /\.(db|sqlite3?)$/i.test(file) || looksLikeRecording(file);
+}
+
 /** Open a recording, noting on stderr when it was written by an older walkback. */
 export function openRecording(file: string, options: { run?: number } = {}): Recording {
   const recording = Recording.open(file, options);

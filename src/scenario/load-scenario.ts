@@ -502,7 +502,7 @@ class ScenarioReader {
     let ret: number[] | null = null;
     if (map.ret !== undefined) {
       const values = Array.isArray(map.ret) ? map.ret : [map.ret];
-      if (values.length === 0) this.fail(['expect'], 'ret: list at least one value (e.g. [0, -12])', 'ret');
+      if (values.length === 0) this.fail(['expect'], 'list at least one value (e.g. [0, -12])', 'ret');
       ret = values.map((v, i) => this.int(Array.isArray(map.ret) ? ['expect', 'ret', i] : ['expect', 'ret'], v));
     }
     let noEmptyTables: LevelName[] | null = null;

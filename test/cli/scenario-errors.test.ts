@@ -81,7 +81,7 @@ const cases: Case[] = [
   { name: 'an unknown expectation, with a suggestion', text: `${VMA}\n${WALK}\nexpect: { no_empty_table: true }\n`, says: /expect.no_empty_table: unknown key 'no_empty_table'; did you mean 'no_empty_tables'\?/, at: '3:11' },
   { name: 'expect that states nothing', text: `${VMA}\n${WALK}\nexpect: {}\n`, says: /expect states nothing: give ret, no_empty_tables or no_guard_outside_range/ },
   { name: 'expect.ret that is not a number', text: `${VMA}\n${WALK}\nexpect: { ret: [0, ENOMEM] }\n`, says: /expect.ret\[1\]: .*ENOMEM/ },
-  { name: 'expect.ret that is empty', text: `${VMA}\n${WALK}\nexpect: { ret: [] }\n`, says: /ret: list at least one value/ },
+  { name: 'expect.ret that is empty', text: `${VMA}\n${WALK}\nexpect: { ret: [] }\n`, says: /expect.ret: list at least one value/ },
   { name: 'no empty tables of a level never allocated', text: `${VMA}\n${WALK}\nexpect: { no_empty_tables: [pte, p4d] }\n`, says: /expect.no_empty_tables\[1\]: x86_64 never allocates a p4d table \(allocated levels: pud, pmd, pte\)/ },
   { name: 'no empty tables of an unknown level', text: `${VMA}\n${WALK}\nexpect: { no_empty_tables: pme }\n`, says: /expect.no_empty_tables: 'pme' is not one of/ },
   { name: 'no_guard_outside_range that is not a boolean', text: `${VMA}\n${WALK}\nexpect: { no_guard_outside_range: yes please }\n`, says: /expect.no_guard_outside_range: .*true or false/ },

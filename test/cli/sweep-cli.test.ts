@@ -80,6 +80,9 @@ describe('walkback sweep', () => {
     // SQL over a run: its events table is that run's.
     const sql = cli(['sql', file, "select seq, kind from events where kind like 'alloc%'", '--run', '2', '--csv']);
     assert.equal(sql.stdout, 'seq,kind\n6,alloc\n12,alloc_fail\n');
+    // Addresses as integers too, for comparisons (addr is text, as the trace prints it).
+    const ints = cli(['sql', file, "select printf('0x%x', addr_int) from events where addr_int >= 0x40000000 and kind = 'alloc_fail'", '--run', '3', '--csv']);
+    assert.equal(ints.stdout.split('\n')[1], '0x40000000');
     const runs = cli(['sql', file, 'select id, parent, fork_seq, label from runs', '--csv']);
     assert.equal(runs.stdout, `id,parent,fork_seq,label\n0,,0,base\n${json.runs.map((r) => `${r.run},0,${r.point.seq},${r.label}`).join('\n')}\n`);
   });
@@ -93,7 +96,7 @@ describe('walkback sweep', () => {
     assert.match(r.stdout, /expected: return value 0 or -12; no empty pmd table left behind/);
     assert.match(r.stdout, /3 outcomes; 1 of 3 failure points breaks the expectations/);
     assert.match(r.stdout, /!  3\. 1 point: .*\n.*alloc 3 \(run 3\)\n.*\n\s+BREAKS EXPECTATION: leaves 1 empty pmd table behind/);
-    assert.match(r.stderr, /^walkback: 1 of 4 runs break the scenario's expectations/);
+    assert.match(r.stderr, /^walkback: 1 of 3 failure points breaks the scenario's expectations \(marked above\)/);
     const check = cli(['check', scenario]);
     assert.match(check.stdout, /; expects \(walkback sweep checks every failure point\): return value 0 or -12; no empty pmd table left behind\n$/);
   });

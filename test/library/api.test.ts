@@ -3,7 +3,7 @@
 // through the package's name and its built files.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { lastValueFrom, toArray } from 'rxjs';
@@ -52,6 +52,13 @@ describe('the library API', () => {
     } finally {
       rec.close();
     }
+  });
+
+  it('record() never overwrites: an existing file is a RecordingError, and the file is untouched', async () => {
+    const file = join(dir, 'precious.db');
+    writeFileSync(file, 'keep me');
+    await assert.rejects(record(loadScenario(demo), file), (e: unknown) => e instanceof RecordingError && /precious\.db: exists; remove it first/.test(e.message));
+    assert.equal(readFileSync(file, 'utf8'), 'keep me');
   });
 
   it('errors are typed: ScenarioError and RecordingError, with messages for people', () => {

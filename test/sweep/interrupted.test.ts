@@ -90,8 +90,10 @@ describe('a sweep killed half way', () => {
     for (const x of report.runs.filter((y) => y.outcome !== 'incomplete')) assert.deepEqual([x.ret, x.outcome], [-12, 'aborted']);
     assert.equal(report.groups.reduce((n, g) => n + g.points, 0), report.runs.length);
 
+    const ls = cli(['ls', dir]);
+    assert.match(ls.stdout, new RegExp(`killed\\.db\\s+guard-4g \\(sweep: ${report.runs.length} of 2053 failure points\\)\\s+interrupted`));
     const text = cli(['sweep', out]);
-    assert.match(text.stdout, /INTERRUPTED: the sweep was cut short after [\d,]+ runs? of 2,053/);
+    assert.match(text.stdout, /INTERRUPTED: the sweep was cut short after [\d,]+ of 2,053 failure points/);
     // A recorded run replays.
     const trace = cli(['trace', out, '--run', '5']);
     assert.equal(trace.status, 0, trace.stderr);

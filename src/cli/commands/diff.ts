@@ -16,7 +16,7 @@ import type { WalkEvent } from '../../events/walk-event.js';
 import { diffJson, formatDiff } from '../../views/diff/format-diff.js';
 import { runScenario } from '../../walker/run.js';
 import { UsageError } from '../errors.js';
-import { looksLikeRecording, openRecording, parseRun, runOption } from '../inputs.js';
+import { isRecordingInput, openRecording, parseRun, runOption } from '../inputs.js';
 
 export interface DiffFlags {
   readonly run?: readonly string[];
@@ -31,7 +31,7 @@ interface Opened {
 }
 
 function open(file: string, run: number | undefined): Opened {
-  if (looksLikeRecording(file)) {
+  if (isRecordingInput(file)) {
     const recording = openRecording(file, runOption(run));
     const meta = recording.meta();
     const label = recording.runs().find((r) => r.id === recording.run);
@@ -55,7 +55,7 @@ export async function diffCommand(first: string, second: string | undefined, fla
   const runs = (flags.run ?? []).map((r) => parseRun(r)!);
   if (runs.length > 2) throw new UsageError(`--run given ${runs.length} times: give at most two (the first for A, the second for B)`);
   if (second === undefined && runs.length !== 2)
-    throw new UsageError(`diff needs two walks: two files (walkback diff A B), or one sweep and two runs (walkback diff ${first} --run 0 --run 3)`);
+    throw new UsageError(`diff needs two walks: two recordings or scenarios (walkback diff A B), or two runs of one sweep (walkback diff SWEEP.db --run 0 --run 3)`);
   const context = flags.context === undefined ? 5 : Number(flags.context);
   if (!Number.isInteger(context) || context < 0 || context > 10_000) throw new UsageError(`--context ${flags.context}: give a number of events from 0 to 10000`);
   if (flags.ui && flags.json) throw new UsageError('--ui and --json: choose one (the terminal UI, or JSON on stdout)');

@@ -15,7 +15,7 @@ import { eventJson } from '../../views/show/show.js';
 import { formatTraceLine } from '../../events/trace-line.js';
 import { runScenario } from '../../walker/run.js';
 import { RuntimeError, UsageError } from '../errors.js';
-import { looksLikeRecording, openRecording, parseRun, runOption } from '../inputs.js';
+import { isRecordingInput, openRecording, parseRun, runOption } from '../inputs.js';
 import { packageVersion } from '../../recorder/package-root.js';
 
 export const EXPORT_FORMATS = ['perfetto', 'jsonl', 'trace'] as const;
@@ -71,7 +71,7 @@ export function exportCommand(input: string, flags: ExportFlags): void {
   let geometry: Geometry;
   let title: string;
   let about: Record<string, unknown>;
-  if (looksLikeRecording(input)) {
+  if (isRecordingInput(input)) {
     const recording = openRecording(input, runOption(run));
     close = () => recording.close();
     const meta = recording.meta();

@@ -37,12 +37,20 @@ export function listRecordings(dir: string): LsRow[] {
       try {
         const meta = recording.meta();
         const sweep = recording.metaValue('sweep') !== null;
-        const points = sweep ? recording.runs().length - 1 : null;
+        const runs = sweep ? recording.runs() : [];
+        const points = sweep ? runs.length - 1 : null;
+        // A sweep cut short: fewer runs than the fault-free run found, or its last run never finished.
+        const expected = recording.metaValue('sweep_points');
+        const total = typeof expected === 'number' || typeof expected === 'bigint' ? Number(expected) : null;
+        const lastOpen = runs.length > 1 && runs[runs.length - 1]!.status === 'recording';
+        const interrupted = sweep && (total === null || points! < total || lastOpen) && recording.status() !== 'recording';
         rows.push({
           file,
-          scenario: sweep ? `${meta.scenarioName} (sweep: ${points} failure point${points === 1 ? '' : 's'})` : meta.scenarioName,
+          scenario: sweep
+            ? `${meta.scenarioName} (sweep: ${total === null ? `${points} run${points === 1 ? '' : 's'}, failure points not known` : `${total !== points ? `${points} of ${total}` : points} failure point${total === 1 ? '' : 's'}`})`
+            : meta.scenarioName,
           ...(points !== null ? { points } : {}),
-          status: recording.status(),
+          status: interrupted ? 'interrupted' : recording.status(),
           events: recording.length,
           size,
           ret: meta.clientRet ?? meta.ret,

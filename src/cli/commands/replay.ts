@@ -18,7 +18,7 @@ export async function replayCommand(file: string, flags: ReplayFlags): Promise<v
     const why = whyNoTerminal();
     if (why)
       throw new UsageError(
-        `replay is interactive and ${why}; for text use walkback show ${file} (the state and abort summary, --json for JSON) or walkback trace ${file} (the callback trace)`,
+        `replay is interactive and ${why}; for text use walkback show ${file}${run !== undefined ? ` --run ${run}` : ''} (the state and abort summary, --json for JSON) or walkback trace ${file}${run !== undefined ? ` --run ${run}` : ''} (the callback trace)`,
       );
     const at = flags.at === undefined ? undefined : parseEventNumber(flags.at, recording.length);
     await openUi(recording, { follow: flags.follow ?? false, ...(at !== undefined ? { at } : {}) });

@@ -13,7 +13,7 @@ import { recordSweep } from '../../sweep/record-sweep.js';
 import { sweepReport } from '../../sweep/sweep-report.js';
 import { formatSweepReport, sweepJson } from '../../views/sweep/format-sweep.js';
 import { RuntimeError, UsageError } from '../errors.js';
-import { looksLikeRecording, openRecording } from '../inputs.js';
+import { isRecordingInput, openRecording } from '../inputs.js';
 import { packageVersion } from '../../recorder/package-root.js';
 import { formatBytes } from './record.js';
 
@@ -43,7 +43,7 @@ function chooseOutput(scenario: Scenario, flags: SweepFlags): string {
 
 export async function sweepCommand(input: string, flags: SweepFlags): Promise<void> {
   let file: string;
-  if (looksLikeRecording(input)) {
+  if (isRecordingInput(input)) {
     if (flags.output !== undefined || flags.pteMap || flags.exact) throw new UsageError(`${input} is a recording: -o, --pte-map and --exact apply when sweeping a scenario; given a sweep file, walkback sweep prints its report`);
     file = input;
     const recording = openRecording(input);
@@ -76,7 +76,11 @@ export async function sweepCommand(input: string, flags: SweepFlags): Promise<vo
   const report = sweepReport(file);
   const bytes = statSync(file).size;
   process.stdout.write(flags.json ? `${JSON.stringify(sweepJson(report, bytes), null, 2)}\n` : `${formatSweepReport(report, formatBytes(bytes)).join('\n')}\n`);
-  const broken = report.runs.filter((r) => r.violations.length > 0).length + (report.base.violations.length ? 1 : 0);
-  if (broken) throw new RuntimeError(`${broken} of ${report.runs.length + 1} runs break the scenario's expectations (marked above)`);
+  const broken = report.runs.filter((r) => r.violations.length > 0).length;
+  const baseBroken = report.base.violations.length > 0;
+  if (broken || baseBroken) {
+    const what = [broken ? `${broken} of ${report.runs.length} failure point${report.runs.length === 1 ? '' : 's'}` : '', baseBroken ? 'the fault-free run' : ''].filter(Boolean).join(' and ');
+    throw new RuntimeError(`${what} break${broken === 1 && !baseBroken ? 's' : ''} the scenario's expectations (${flags.json ? 'their violations are in the JSON' : 'marked above'})`);
+  }
 }
 

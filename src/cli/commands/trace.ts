@@ -4,13 +4,13 @@ import { loadScenario } from '../../scenario/load-scenario.js';
 import { formatTraceLine } from '../../events/trace-line.js';
 import { runScenario } from '../../walker/run.js';
 import { UsageError } from '../errors.js';
-import { looksLikeRecording, openRecording, parseRun, runOption } from '../inputs.js';
+import { isRecordingInput, openRecording, parseRun, runOption } from '../inputs.js';
 import { LineWriter } from '../output.js';
 
 export function traceCommand(file: string, flags: { run?: string } = {}): void {
   const out = new LineWriter();
   const run = parseRun(flags.run);
-  if (/\.(db|sqlite3?)$/i.test(file) || looksLikeRecording(file)) {
+  if (isRecordingInput(file)) {
     const recording = openRecording(file, runOption(run));
     try {
       for (const event of recording.events()) {

@@ -55,7 +55,7 @@ export function formatRun(run: EntryRunView): string {
 export function formatShow(input: ShowInput): string {
   const { meta, state, summary } = input;
   const lines: string[] = [];
-  lines.push(`${input.file}: ${meta.scenarioName} (${meta.arch}, kernel ${meta.kernel}), ${input.length} events, ${statusText(input)}`);
+  lines.push(`${input.file}: ${meta.scenarioName} (${meta.arch}, kernel ${meta.kernel}), ${input.length.toLocaleString('en-US')} events, ${statusText(input)}`);
   lines.push(`recorded by walkback ${meta.walkbackVersion} on ${meta.createdAt}`);
   lines.push('');
   if (input.event) lines.push(`at event ${input.at} of ${input.length - 1}: ${formatTraceLine(input.event) ?? describeDetail(input.event)}`);

@@ -8,12 +8,14 @@ import type Database from 'better-sqlite3';
 import { eventLevel, eventRet } from '../../events/fields.js';
 import type { WalkEvent } from '../../events/walk-event.js';
 import { ACTION_NAMES, ENTRY_NAMES } from '../../events/walk-event.js';
+import { addrToSql } from '../../recorder/schema.js';
 import type { Recording } from '../../replay/open-recording.js';
 
-export const EVENT_COLUMNS = ['seq', 'kind', 'level', 'addr', 'next', 'depth', 'value', 'entry', 'action', 'name'] as const;
+export const EVENT_COLUMNS = ['seq', 'kind', 'level', 'addr', 'next', 'depth', 'value', 'entry', 'action', 'name', 'addr_int', 'next_int'] as const;
 
 const hex = (a: number | null | undefined): string | null => (a === null || a === undefined ? null : '0x' + a.toString(16));
 const entry = (k: number): string => ENTRY_NAMES[k] ?? String(k);
+const int = (a: number | null): bigint | null => (a === null ? null : addrToSql(a));
 
 /** One event as a row of the events table. */
 export function eventRow(e: WalkEvent): unknown[] {
@@ -106,7 +108,9 @@ export function eventRow(e: WalkEvent): unknown[] {
     case 'post_vma':
       break;
   }
-  return [e.seq, e.type, eventLevel(e), hex(addr), hex(next), depth, value, ent, action, name];
+  // addr and next are text, as the trace prints them; addr_int and next_int are the same as integers (signed, as in
+  // notable: kernel-half addresses are negative), for comparisons and printf('0x%x', ...).
+  return [e.seq, e.type, eventLevel(e), hex(addr), hex(next), depth, value, ent, action, name, int(addr), int(next)];
 }
 
 /** Register `events` on a connection to the recording. */

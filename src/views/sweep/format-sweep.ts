@@ -73,21 +73,23 @@ function baseLine(base: RunOutcome): string {
 export function formatSweepReport(report: SweepReport, size: string): string[] {
   const s = report.scenario;
   const points = report.runs.length;
+  const finished = report.runs.filter((r) => r.outcome !== 'incomplete').length;
   const lines = [
-    `sweep of ${s.name} (${s.arch}, ${s.kernel}, ${s.api} ${s.start}-${s.end}): ${report.points === null ? `failure points not known (${report.base.outcome === 'incomplete' || report.base.outcome === 'in progress' ? 'the fault-free run did not finish' : 'the file does not say'})` : `${plural(report.points, 'failure point')}, ${points === report.points ? 'each' : `${n(points)} of them`} a run of ${report.file} (${size})`}`,
-    baseLine(report.base),
+    `sweep of ${s.name} (${s.arch}, ${s.kernel}, ${s.api} ${s.start}-${s.end}): ${report.points === null ? `failure points not known (${report.base.outcome === 'incomplete' || report.base.outcome === 'in progress' ? 'the fault-free run did not finish' : 'the file does not say'})` : `${plural(report.points, 'failure point')}, ${finished === report.points ? 'each' : `${n(finished)} of them`} a run of ${report.file} (${size})`}`,
   ];
   if (report.expectations.length) lines.push(`expected: ${report.expectations.join('; ')}`);
+  lines.push(baseLine(report.base));
   if (report.interrupted)
     lines.push(
-      `INTERRUPTED: the sweep was cut short after ${plural(report.runs.filter((r) => r.outcome !== 'incomplete').length, 'run')}${report.points !== null ? ` of ${n(report.points)}` : ''}; what it recorded is kept and reported below (walkback sweep SCENARIO -o FILE --force runs it again)`,
+      `INTERRUPTED: the sweep was cut short after ${n(finished)}${report.points !== null ? ` of ${n(report.points)}` : ''} failure points${points > finished ? ` (and in the middle of run ${report.runs[report.runs.length - 1]!.run})` : ''}; what it recorded is kept and reported below (walkback sweep SCENARIO -o FILE --force runs it again)`,
     );
   if (points === 0) {
     lines.push('', report.points === 0 ? 'the walk allocates nothing: there is no failure point to try' : 'no run with a failure point was recorded');
     return lines;
   }
   const broken = report.runs.filter((r) => r.violations.length > 0).length;
-  lines.push('', `${plural(report.groups.length, 'outcome')}${report.expectations.length ? `; ${broken ? `${n(broken)} of ${plural(points, 'failure point')} ${broken === 1 ? 'breaks' : 'break'} the expectations` : 'every failure point meets the expectations'}` : ''}:`);
+  const baseBroken = report.base.violations.length > 0 ? '; so does the fault-free run' : '';
+  lines.push('', `${plural(report.groups.length, 'outcome')}${report.expectations.length ? `; ${broken ? `${n(broken)} of ${plural(points, 'failure point')} ${broken === 1 ? 'breaks' : 'break'} the expectations${baseBroken}` : `every failure point meets the expectations${baseBroken ? '; the fault-free run does not' : ''}`}` : ''}:`);
   report.groups.forEach((g, i) => {
     const mark = g.violations.length ? '!' : ' ';
     lines.push(``, `${mark}${String(i + 1).padStart(3)}. ${plural(g.runs.length, 'point')}: ${g.description}`);
