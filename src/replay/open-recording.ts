@@ -18,7 +18,7 @@ import { ARCHES, geometryOf } from '../mm/geometry.js';
 import type { TableSource } from '../mm/page-tables.js';
 import { canMigrate, migrate } from '../recorder/migrations.js';
 import type { RecordingMeta } from '../recorder/schema.js';
-import { addrFromSql, addrToSql, APPLICATION_ID, EXPECTED_OBJECTS, SCHEMA_VERSION } from '../recorder/schema.js';
+import { APPLICATION_ID, EXPECTED_OBJECTS, SCHEMA_VERSION } from '../recorder/schema.js';
 import { NotableStore } from './notable-store.js';
 import { RecordingError } from './recording-error.js';
 import { readRun, readRunChain, readRuns, segmentAt, segmentsOf } from './run-segments.js';

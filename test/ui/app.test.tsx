@@ -7,7 +7,7 @@ import { handleKey } from '../../src/views/tui/app.js';
 import { KEYMAP } from '../../src/views/tui/state/keymap.js';
 import { initialUiState } from '../../src/views/tui/state/ui-state.js';
 import type { TuiSession } from '../../src/views/tui/model/session.js';
-import { EXAMPLES, ROOT } from '../helpers/paths.js';
+import { ROOT } from '../helpers/paths.js';
 import { tempDir } from '../helpers/recording.js';
 import { KEYS, renderApp, sessionFor, waitFor } from '../helpers/ui.js';
 import type { Ui } from '../helpers/ui.js';
