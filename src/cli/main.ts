@@ -6,12 +6,18 @@
  * WALKBACK_DEBUG is set. Each command's module is loaded only when it runs:
  * `show` need not pay for the walker or the terminal UI.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ScenarioError } from '../scenario/errors.js';
 import { RecordingError } from '../replay/recording-error.js';
 import { packageVersion } from '../recorder/package-root.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, RuntimeError, UsageError } from './errors.js';
 import { exitQuietlyOnBrokenPipe } from './output.js';
+
+/** An option that takes one value: given twice, say so (rather than keep the last silently). */
+function once(value: string, previous: string | undefined): string {
+  if (previous !== undefined) throw new InvalidArgumentError(`given twice (${previous}, then ${value}); give it once`);
+  return value;
+}
 
 function buildProgram(): Command {
   const program = new Command('walkback');
@@ -38,7 +44,7 @@ Examples:
   program
     .command('trace')
     .argument('<file>', 'a scenario (YAML or JSON) or a recording')
-    .option('--run <k>', 'which run of a recording (a sweep holds one per failure point; 0, the default, is the fault-free run)')
+    .option('--run <k>', 'which run of a recording (a sweep holds one per failure point; 0, the default, is the fault-free run)', once)
     .description('print the kernel-style callback trace of a scenario (run) or a recording (replayed); nothing else on stdout')
     .action(async (file: string, flags: { run?: string }) => (await import('./commands/trace.js')).traceCommand(file, flags));
 
@@ -56,7 +62,7 @@ Examples:
     .argument('<recording>', 'a recording (.db)')
     .option('--at <n>', 'start at this event: N, -N from the end, start or end (default: where the walk stopped)')
     .option('-F, --follow', 'follow a recording that is still being written (like less +F); any move stops following, F resumes')
-    .option('--run <k>', 'which run of the recording (0, the default, is the recorded walk)')
+    .option('--run <k>', 'which run of the recording (0, the default, is the recorded walk)', once)
     .description('time-travel through a recording in the terminal UI (? lists the keys)')
     .action(async (file: string, flags: { at?: string; follow?: boolean; run?: string }) => (await import('./commands/replay.js')).replayCommand(file, flags));
 
@@ -97,7 +103,7 @@ Examples:
     .option('--format <format>', 'perfetto (Chrome trace-event JSON for ui.perfetto.dev and chrome://tracing), jsonl (one event a line) or trace (the callback trace)', 'perfetto')
     .option('-o, --output <file>', 'where to write (default: standard output)')
     .option('-f, --force', 'replace the output file if it exists')
-    .option('--run <k>', 'which run of a recording (a sweep holds one per failure point)')
+    .option('--run <k>', 'which run of a recording (a sweep holds one per failure point)', once)
     .description('export a walk for other tools: Perfetto/Chrome tracing (levels as nested slices), JSON lines, or the callback trace')
     .action(async (file: string, flags: { format?: string; output?: string; force?: boolean; run?: string }) => (await import('./commands/export.js')).exportCommand(file, flags));
 
@@ -106,7 +112,7 @@ Examples:
     .argument('<recording>', 'a recording (.db)')
     .option('--at <n>', 'the event: N (from 0), -N from the end, start or end (default: end)')
     .option('--json', 'print JSON (stable; see the README)')
-    .option('--run <k>', 'which run of a recording (a sweep holds one per failure point)')
+    .option('--run <k>', 'which run of a recording (a sweep holds one per failure point)', once)
     .description('print the state at one event of a recording: page tables, where the walker is, and the abort summary')
     .action(async (file: string, flags: { at?: string; json?: boolean; run?: string }) => (await import('./commands/show.js')).showCommand(file, flags));
 
@@ -123,7 +129,7 @@ Examples:
     .argument('<query>', 'a read-only SQL query; the table `events` holds every event')
     .option('--json', 'print JSON rows')
     .option('--csv', 'print CSV')
-    .option('--run <k>', 'which run of a sweep the events table holds (default 0, the fault-free run)')
+    .option('--run <k>', 'which run of a sweep the events table holds (default 0, the fault-free run)', once)
     .description('run SQL over a recording (tables: events, notable_events, runs, meta, recording, ...)')
     .action(async (file: string, query: string, flags: { json?: boolean; csv?: boolean; run?: string }) => (await import('./commands/sql.js')).sqlCommand(file, query, flags));
 

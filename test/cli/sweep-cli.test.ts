@@ -128,6 +128,9 @@ describe('walkback sweep', () => {
     const wrongFlag = cli(['sweep', file, '--pte-map']);
     assert.equal(wrongFlag.status, 2);
     assert.match(wrongFlag.stderr, /is a recording: -o, --pte-map and --exact apply when sweeping a scenario/);
+    const twice = cli(['trace', file, '--run', '1', '--run', '2']);
+    assert.equal(twice.status, 2);
+    assert.match(twice.stderr, /--run <k>' argument '2' is invalid\. given twice \(1, then 2\); give it once/);
     const plain = cli(['trace', demo, '--run', '1']);
     assert.equal(plain.status, 2);
     assert.match(plain.stderr, /--run applies to a recording/);
