@@ -8,7 +8,7 @@
  */
 import { Entry, LEVELS } from '../events/walk-event.js';
 import type { LevelIndex, LevelName } from '../events/walk-event.js';
-import { eventLevel } from '../events/fields.js';
+import { eventAddr, eventLevel } from '../events/fields.js';
 import { hex } from '../mm/geometry.js';
 import { abortSummary } from '../replay/abort-summary.js';
 import type { AbortSummary } from '../replay/abort-summary.js';
@@ -31,6 +31,8 @@ export interface RunOutcome {
   /** Where it stopped: the event's kind and level ('alloc_fail pte'), or 'completed'. */
   readonly stop: string;
   readonly stopSeq: number | null;
+  /** The address of the event it stopped at (the walker's, at a failed allocation). */
+  readonly stopAddr: number | null;
   /** Tables the run allocated, per level, and those of them still empty at its end. */
   readonly allocated: Partial<Record<LevelName, number>>;
   readonly empty: Partial<Record<LevelName, number>>;
@@ -51,6 +53,8 @@ export interface OutcomeGroup {
   readonly runs: readonly number[];
   readonly labels: readonly string[];
   readonly violations: readonly string[];
+  /** The lowest and highest address its runs stopped at, if they stopped at one. */
+  readonly stopAddrs: readonly [number, number] | null;
 }
 
 /** The outcome of one run of a recording (a sweep's or a plain one), opened by the caller. */
@@ -82,6 +86,7 @@ export function runOutcome(recording: Recording, label: string, point: FaultPoin
     ret,
     stop,
     stopSeq: summary.stop?.seq ?? null,
+    stopAddr: stopEvent && !incomplete ? eventAddr(stopEvent) : null,
     allocated,
     empty,
     installed,
@@ -143,8 +148,10 @@ export function groupOutcomes(outcomes: readonly RunOutcome[]): OutcomeGroup[] {
       const counts = runs.map((r) => r.installed[kind] ?? 0);
       installed[kind] = [Math.min(...counts), Math.max(...counts)];
     }
+    const addrs = runs.map((r) => r.stopAddr).filter((a): a is number => a !== null);
     return {
       description,
+      stopAddrs: addrs.length ? [Math.min(...addrs), Math.max(...addrs)] : null,
       ret: runs[0]!.ret,
       stop: runs[0]!.stop,
       empty: runs[0]!.empty,

@@ -14,7 +14,7 @@ after(cleanup);
 const demo = join(EXAMPLES, 'demo.yaml');
 
 interface SweepJson {
-  runs: { run: number; label: string; point: { kind: string; nth: number; seq: number }; ret: number; stop: string; violations: string[] }[];
+  runs: { run: number; label: string; point: { kind: string; nth: number; seq: number }; ret: number; stop: string; stopAddr: string | null; violations: string[] }[];
   groups: { points: number; runs: number[]; labels: string[]; violations: string[] }[];
   base: { ret: number; outcome: string };
 }
@@ -31,6 +31,8 @@ describe('walkback sweep', () => {
     assert.deepEqual(json.runs.map((x) => x.label), ['alloc 1', 'alloc 2', 'alloc 3']);
     assert.deepEqual(json.runs.map((x) => x.ret), [-12, -12, -12]);
     assert.deepEqual(json.runs.map((x) => x.stop), ['alloc_fail pte', 'alloc_fail pmd', 'alloc_fail pte']);
+    // Where: the PTE table below 1G, the PMD table of 1G-2G, the PTE table below that (see the demo's comment).
+    assert.deepEqual(json.runs.map((x) => x.stopAddr), ['0x3fffe000', '0x40000000', '0x40000000']);
     assert.equal(json.base.ret, 0);
     assert.equal(json.base.outcome, 'completed');
     assert.equal(json.groups.reduce((n, g) => n + g.points, 0), 3);

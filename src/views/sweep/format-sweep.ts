@@ -7,6 +7,7 @@
  */
 import type { LevelName } from '../../events/walk-event.js';
 import { LEVELS } from '../../events/walk-event.js';
+import { hex } from '../../mm/geometry.js';
 import type { OutcomeGroup, RunOutcome } from '../../sweep/outcomes.js';
 import type { SweepReport } from '../../sweep/sweep-report.js';
 
@@ -93,7 +94,8 @@ export function formatSweepReport(report: SweepReport, size: string): string[] {
   report.groups.forEach((g, i) => {
     const mark = g.violations.length ? '!' : ' ';
     lines.push(``, `${mark}${String(i + 1).padStart(3)}. ${plural(g.runs.length, 'point')}: ${g.description}`);
-    lines.push(`       fails at: ${compressLabels(g.labels)} (run${g.runs.length === 1 ? '' : 's'} ${compressRuns(g.runs)})`);
+    const where = g.stopAddrs ? (g.stopAddrs[0] === g.stopAddrs[1] ? `, at ${hex(g.stopAddrs[0])}` : `, at ${hex(g.stopAddrs[0])} to ${hex(g.stopAddrs[1])}`) : '';
+    lines.push(`       fails at: ${compressLabels(g.labels)} (run${g.runs.length === 1 ? '' : 's'} ${compressRuns(g.runs)})${where}`);
     lines.push(`       empty tables left: ${tables(g.empty)}; PTEs installed: ${installedRange(g)}`);
     for (const v of g.violations) lines.push(`       BREAKS EXPECTATION: ${v}`);
   });
@@ -117,6 +119,7 @@ export function sweepJson(report: SweepReport, bytes: number): unknown {
     ret: r.ret,
     stop: r.stop,
     stopSeq: r.stopSeq,
+    stopAddr: r.stopAddr === null ? null : hex(r.stopAddr),
     allocated: r.allocated,
     empty: r.empty,
     installed: r.installed,
@@ -136,6 +139,7 @@ export function sweepJson(report: SweepReport, bytes: number): unknown {
       points: g.runs.length,
       ret: g.ret,
       stop: g.stop,
+      stopAddrs: g.stopAddrs && { first: hex(g.stopAddrs[0]), last: hex(g.stopAddrs[1]) },
       empty: g.empty,
       installed: Object.fromEntries(Object.entries(g.installed).map(([k, r]) => [k, { min: r?.[0] ?? 0, max: r?.[1] ?? 0 }])),
       runs: g.runs,
