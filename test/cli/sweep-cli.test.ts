@@ -97,7 +97,7 @@ describe('walkback sweep', () => {
     assert.equal(r.status, 1);
     assert.match(r.stdout, /expected: return value 0 or -12; no empty pmd table left behind/);
     assert.match(r.stdout, /3 outcomes; 1 of 3 failure points breaks the expectations/);
-    assert.match(r.stdout, /!  3\. 1 point: .*\n.*alloc 3 \(run 3\)\n.*\n\s+BREAKS EXPECTATION: leaves 1 empty pmd table behind/);
+    assert.match(r.stdout, /!  3\. 1 point: .*\n.*alloc 3 \(run 3\), at 0x40000000\n.*\n\s+BREAKS EXPECTATION: leaves 1 empty pmd table behind/);
     assert.match(r.stderr, /^walkback: 1 of 3 failure points breaks the scenario's expectations \(marked above\)/);
     const check = cli(['check', scenario]);
     assert.match(check.stdout, /; expects \(walkback sweep checks every failure point\): return value 0 or -12; no empty pmd table left behind\n$/);
