@@ -84,6 +84,21 @@ describe('the UI over a sweep', () => {
     ui.unmount();
   });
 
+  it('D compares the run with the fault-free run, cursors on where they part; q comes back to the run', async () => {
+    const ui = await show(3);
+    const diff = await ui.press('D', (f) => /walkback diff/.test(f));
+    assert.match(diff, /first divergence at event 14 {2}event 14 {2}locked/);
+    assert.match(diff, /A: run 0 \(base\)/);
+    assert.match(diff, /B: run 3 \(alloc 3\)/);
+    assert.match(diff, />\s+14 alloc pte 0x40000000\s+>\s+14 alloc_fail pte 0x40000000/);
+    const back = await ui.press('q', (f) => where(f).run === 3);
+    assert.equal(where(back).seq, sweep.runs[3]!.point!.seq);
+    // On the fault-free run there is nothing to compare it with.
+    await ui.press('R0\r', (f) => where(f).run === 0);
+    await ui.press('D', (f) => /this is the fault-free run/.test(f));
+    ui.unmount();
+  });
+
   it('keys typed ahead each move a run; past the last, a message says so', async () => {
     const ui = await show(0);
     const last = sweep.runs.length - 1;

@@ -59,6 +59,8 @@ export interface RunSwitch {
   readonly switchRun: (delta: 1 | -1) => string | null;
   /** Open run `id`; a message if there is none. */
   readonly openRun: (id: number) => string | null;
+  /** Compare this run with the fault-free one in the diff view; a message if it cannot. */
+  readonly diffWithBase?: () => string | null;
 }
 
 
@@ -118,7 +120,7 @@ export function App({ session, theme, initialSeq, follow, size: fixedSize, pollM
   const [ui, latest, dispatch] = useStore(uiReducer, () => {
     const state = initialUiState(session.length, { seq: initialSeq ?? session.failureOrEnd(), follow: follow ?? false });
     return runs && runs.count > 1
-      ? uiReducer(state, { type: 'message', text: `run ${runs.id} of ${runs.count - 1} (${runs.label}): ${runs.outcome ?? `${session.length.toLocaleString('en-US')} events`}  (] [ R: other runs)` })
+      ? uiReducer(state, { type: 'message', text: `run ${runs.id} of ${runs.count - 1} (${runs.label}): ${runs.outcome ?? `${session.length.toLocaleString('en-US')} events`}  (] [ R: other runs, D: against the fault-free run)` })
       : state;
   });
 
@@ -422,6 +424,11 @@ export function handleKey(
     case 'run-prev': {
       if (!context.runs || context.runs.count < 2) return dispatch({ type: 'message', text: 'this recording has one run: ] and [ move between the runs of a sweep (walkback sweep)' });
       const problem = context.runs.switchRun(command === 'run-next' ? 1 : -1);
+      return problem ? dispatch({ type: 'message', text: problem, error: true }) : undefined;
+    }
+    case 'run-diff': {
+      if (!context.runs || context.runs.count < 2 || !context.runs.diffWithBase) return dispatch({ type: 'message', text: 'this recording has one run: D compares a run of a sweep with its fault-free run' });
+      const problem = context.runs.diffWithBase();
       return problem ? dispatch({ type: 'message', text: problem, error: true }) : undefined;
     }
     case 'run-goto':

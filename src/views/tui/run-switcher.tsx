@@ -1,12 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * The UI over a sweep: one App per run, `]` and `[` move to the next or the
- * previous run (failure point). Each run opens at where it stopped; the
+ * previous run (failure point), `R` to run K. Each run opens at where it
+ * stopped. `D` compares the run with the fault-free one in the diff view,
+ * cursors locked on where they part; leaving it comes back to the run. The
  * recordings opened here for other runs are closed when the UI ends (the
  * first is the caller's).
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { compareRuns } from '../../replay/compare-runs.js';
+import type { RunSide } from '../../replay/compare-runs.js';
+import { RecordingLog } from '../../replay/event-log.js';
 import type { Recording } from '../../replay/open-recording.js';
+import { Replay } from '../../replay/replay.js';
+import { sharedPrefix } from '../../replay/run-segments.js';
+import { DiffApp } from './diff/diff-app.js';
+import { DiffModel } from './diff/diff-model.js';
 import { describe, runOutcome } from '../../sweep/outcomes.js';
 import { App } from './app.js';
 import type { AppProps, RunSwitch } from './app.js';
@@ -20,6 +29,7 @@ export interface RunSwitcherProps extends Omit<AppProps, 'session' | 'runs' | 'i
 export function RunSwitcher({ recording, initialSeq, ...rest }: RunSwitcherProps) {
   const runs = useMemo(() => recording.runs(), [recording]);
   const [current, setCurrent] = useState(() => ({ session: new TuiSession(recording), first: true }));
+  const [diff, setDiff] = useState<{ model: DiffModel; divergence: number | null } | null>(null);
   const opened = useRef<Recording[]>([]);
   useEffect(
     () => () => {
@@ -71,6 +81,25 @@ export function RunSwitcher({ recording, initialSeq, ...rest }: RunSwitcherProps
       return null;
     }
   }, [current.session]);
-  const info: RunSwitch = { index, count: runs.length, id: run.id, label: run.label, outcome, switchRun, openRun };
+  const diffWithBase = useCallback((): string | null => {
+    const base = runs.find((r) => r.parent === null);
+    const mine = current.session.recording;
+    if (!base || base.id === mine.run) return 'this is the fault-free run: D compares a failure point with it';
+    try {
+      const theirs = base.id === recording.run ? recording : (opened.current.find((r) => r.run === base.id) ?? recording.openRun(base.id));
+      if (theirs !== recording && !opened.current.includes(theirs)) opened.current.push(theirs);
+      const meta = recording.meta();
+      const side = (r: Recording, label: string): RunSide => ({ label: `run ${r.run} (${label})`, name: meta.scenarioName, arch: meta.arch, kernel: meta.kernel, replay: new Replay(new RecordingLog(r)) });
+      const a = side(theirs, base.label);
+      const b = side(mine, run.label);
+      const { divergence } = compareRuns(a, b, { context: 0, alikeBefore: sharedPrefix(theirs.segments, mine.segments) });
+      setDiff({ model: new DiffModel(a, b), divergence });
+      return null;
+    } catch (error) {
+      return `cannot compare with the fault-free run: ${(error as Error).message}`;
+    }
+  }, [runs, current.session, recording, run.label]);
+  if (diff) return <DiffApp model={diff.model} divergence={diff.divergence} theme={rest.theme} {...(rest.size ? { size: rest.size } : {})} onClose={() => setDiff(null)} />;
+  const info: RunSwitch = { index, count: runs.length, id: run.id, label: run.label, outcome, switchRun, openRun, diffWithBase };
   return <App key={run.id} session={current.session} runs={info} {...rest} {...(current.first && initialSeq !== undefined ? { initialSeq } : {})} />;
 }

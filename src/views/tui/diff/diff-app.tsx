@@ -20,6 +20,8 @@ export interface DiffAppProps {
   readonly divergence: number | null;
   readonly theme: Theme;
   readonly size?: { readonly columns: number; readonly rows: number };
+  /** Called on q instead of ending the UI (when the diff was opened from a run of a sweep). */
+  readonly onClose?: () => void;
 }
 
 
@@ -45,7 +47,7 @@ function Column({ title, rows, seq, active, width, height, theme }: { title: str
   );
 }
 
-export function DiffApp({ model, divergence, theme, size: fixed }: DiffAppProps) {
+export function DiffApp({ model, divergence, theme, size: fixed, onClose }: DiffAppProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize(fixed);
   const [ui, , dispatch] = useStore(diffReducer, () => initialDiffState([model.a.replay.length, model.b.replay.length], divergence));
@@ -54,7 +56,7 @@ export function DiffApp({ model, divergence, theme, size: fixed }: DiffAppProps)
     const presses = !key.return && !key.tab && !key.escape && [...input].length > 1 ? [...input].map((c) => toKeyPress(c, {})) : [toKeyPress(input, key as unknown as Record<string, boolean>)];
     for (const press of presses) {
       const action = diffActionFor(press);
-      if (action === 'quit') return exit();
+      if (action === 'quit') return onClose ? onClose() : exit();
       if (action) dispatch(action);
     }
   });

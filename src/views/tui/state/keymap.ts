@@ -50,6 +50,7 @@ export type Command =
   | 'run-next'
   | 'run-prev'
   | 'run-goto'
+  | 'run-diff'
   | 'help'
   | 'close'
   | 'quit';
@@ -118,6 +119,7 @@ export const KEYMAP: readonly Binding[] = [
   { command: 'run-next', label: '] [', help: 'sweep: next / previous run (failure point)', group: 'View', match: ch(']') },
   { command: 'run-prev', label: '', help: '', group: 'View', match: ch('[') },
   { command: 'run-goto', label: 'R', help: 'sweep: go to run K (0 is the fault-free run)', group: 'View', match: ch('R') },
+  { command: 'run-diff', label: 'D', help: 'sweep: this run against the fault-free run, side by side (q comes back)', group: 'View', match: ch('D') },
   { command: 'help', label: '?', help: 'this help', group: 'View', match: ch('?') },
   { command: 'close', label: 'Esc', help: 'close the help, summary, diff or prompt', group: 'View', match: named('escape') },
   { command: 'quit', label: 'q', help: 'quit', group: 'View', match: (k) => ch('q')(k) || (k.ctrl === true && k.input === 'c') },
