@@ -39,9 +39,10 @@ export function whyNoTerminal(stdin: { isTTY?: boolean } = process.stdin, stdout
 /** Run the UI until the user quits. The recording stays open; the caller closes it. */
 export async function openUi(recording: Recording, options: OpenUiOptions = {}): Promise<void> {
   await fullScreen(async () => {
-    const [{ App }, { RunSwitcher }] = await Promise.all([import('./app.js'), import('./run-switcher.js')]);
     const props = { theme: makeTheme(), follow: options.follow ?? false, ...(options.at !== undefined ? { initialSeq: options.at } : {}) };
-    return recording.runs().length > 1 ? createElement(RunSwitcher, { recording, ...props }) : createElement(App, { session: new TuiSession(recording), ...props });
+    // The runs of a sweep (and the diff view they can open) are loaded only for a sweep: a recording's first frame does not wait for them.
+    if (recording.runs().length > 1) return createElement((await import('./run-switcher.js')).RunSwitcher, { recording, ...props });
+    return createElement((await import('./app.js')).App, { session: new TuiSession(recording), ...props });
   }, options);
 }
 
@@ -56,8 +57,7 @@ export async function openDiffUi(a: RunSide, b: RunSide, divergence: number | nu
 /** Render an Ink element on the alternate screen until it exits, and give the terminal back whatever happens. */
 async function fullScreen(element: () => Promise<ReactElement>, options: Pick<OpenUiOptions, 'stdin' | 'stdout'>): Promise<void> {
   for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) delete process.env[name];
-  const { render } = await import('ink');
-  const root = await element();
+  const [{ render }, root] = await Promise.all([import('ink'), element()]);
   const stdout = options.stdout ?? process.stdout;
   const stdin = options.stdin ?? process.stdin;
 
