@@ -17,9 +17,13 @@ export class Checkpointer {
   private readonly tables: PageTables;
   private readonly builder: StateBuilder;
 
-  /** From the empty mm, or from a state (a branch's fork point; its tables are copied). */
+  /**
+   * From the empty mm, or from a state (a branch's fork point), read through
+   * and copied a table at a time as the branch writes it: a branch of a big
+   * walk holds a few events, and must not copy every table of the walk.
+   */
   constructor(geometry: Geometry, from?: WalkState) {
-    this.tables = from ? from.tables.flatten() : PageTables.empty(geometry);
+    this.tables = from ? PageTables.over(geometry, from.tables) : PageTables.empty(geometry);
     this.tables.trackWrites();
     this.builder = new StateBuilder({ ...(from ?? initialState(geometry)), tables: this.tables }, { ownTables: true });
   }
