@@ -67,6 +67,11 @@ export function parseRun(text: string | undefined, option = '--run'): number | u
   return Number(text);
 }
 
+/** --run given with a scenario: runs belong to recordings. */
+export function runOfScenario(file: string): UsageError {
+  return new UsageError(`--run applies to a recording; ${file} is a scenario (walkback sweep records one run per failure point)`);
+}
+
 /** `{ run }` when one was given, for Recording.open. */
 export function runOption(run: number | undefined): { run?: number } {
   return run === undefined ? {} : { run };

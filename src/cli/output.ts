@@ -1,22 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/** Buffered line output to stdout: one write per ~64 KiB, so a million-line trace costs a few dozen writes. */
+import { writeSync } from 'node:fs';
+/**
+ * Buffered text output: one write per ~64 KiB, so a million-line trace costs
+ * a few dozen writes. To standard output by default, or to any sink (a file
+ * descriptor, written whole each time).
+ */
 const CHUNK = 64 * 1024;
 
 export class LineWriter {
   private buffer: string[] = [];
   private size = 0;
 
-  constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {}
+  constructor(private readonly sink: (text: string) => void = (text) => process.stdout.write(text)) {}
+
+  /** A writer to a file descriptor (synchronous, every byte written). */
+  static toFd(fd: number): LineWriter {
+    return new LineWriter((text) => {
+      const bytes = Buffer.from(text);
+      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+    });
+  }
 
   line(text: string): void {
+    this.write(`${text}\n`);
+  }
+
+  /** Text as it is (no newline added). */
+  write(text: string): void {
     this.buffer.push(text);
-    this.size += text.length + 1;
+    this.size += text.length;
     if (this.size >= CHUNK) this.flush();
   }
 
   flush(): void {
     if (this.buffer.length === 0) return;
-    this.stream.write(this.buffer.join('\n') + '\n');
+    this.sink(this.buffer.join(''));
     this.buffer = [];
     this.size = 0;
   }

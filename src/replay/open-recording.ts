@@ -258,6 +258,7 @@ export class Recording {
     return this.versionCount;
   }
 
+  /** The file's metadata; for a run of a sweep, with that run's own status, end, return values, count and error. */
   meta(): RecordingMeta {
     if (this.metaCache) return this.metaCache;
     try {
@@ -287,16 +288,33 @@ export class Recording {
         writerHost: m.get('writer_host') ? str('writer_host') : null,
         error: m.get('error') ? str('error') : null,
       };
+      const own = this.run === 0 ? undefined : this.ownRun();
+      if (own)
+        this.metaCache = {
+          ...this.metaCache,
+          status: own.status as RecordingMeta['status'],
+          end: own.endReason,
+          ret: own.ret,
+          clientRet: own.clientRet,
+          eventCount: own.eventCount,
+          error: own.error,
+        };
       return this.metaCache;
     } catch (error) {
       throw asRecordingError(this.file, error);
     }
   }
 
+  /** The row of the run replayed (run 0 of a plain recording included). */
+  ownRun(): RunRow | undefined {
+    return readRun(this.db, this.run);
+  }
+
   /** The status as a reader should see it: a writer that died leaves an incomplete recording. */
   status(): ReadStatus {
     const meta = this.meta();
-    const own = this.run === 0 ? meta.status : ((readRun(this.db, this.run)?.status as RecordingMeta['status'] | undefined) ?? meta.status);
+    // The run's own status, read afresh: a run being written finishes without the index growing.
+    const own = this.run === 0 ? meta.status : ((this.ownRun()?.status as RecordingMeta['status'] | undefined) ?? meta.status);
     if (own !== 'recording') return own;
     return writerAlive(meta) ? 'recording' : 'incomplete';
   }

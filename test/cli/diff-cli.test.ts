@@ -80,7 +80,7 @@ describe('walkback diff', () => {
       [['diff', sweep, '--run', '0', '--run', '1', '--run', '2'], /--run given 3 times/],
       [['diff', sweep, '--run', '0', '--run', '7'], /has no run 7/],
       [['diff', sweep, rec, '-C', 'x'], /--context x: give a number/],
-      [['diff', demo, rec, '--run', '1'], /--run 1 applies to a recording; .* is a scenario/],
+      [['diff', demo, rec, '--run', '1'], /--run applies to a recording; .* is a scenario/],
       [['diff', join(dir, 'missing.db'), rec], /missing.db/],
       [['diff', sweep, '--run', '0', '--run', '3', '--ui'], /diff --ui is interactive and .*a terminal; leave out --ui/],
       [['diff', sweep, '--run', '0', '--run', '3', '--ui', '--json'], /--ui and --json: choose one/],

@@ -9,12 +9,11 @@ import { openReplay, parseEventNumber, parseRun, runOption } from '../inputs.js'
 export function showCommand(file: string, flags: { at?: string; json?: boolean; run?: string }): void {
   const { recording, replay } = openReplay(file, runOption(parseRun(flags.run)));
   try {
-    const own = recording.runs().find((r) => r.id === recording.run);
     if (replay.length === 0) throw new UsageError(`${file}: the recording holds no events yet`);
     const at = flags.at === undefined ? replay.length - 1 : parseEventNumber(flags.at, replay.length);
     const input: ShowInput = {
-      file: recording.run === 0 ? file : `${file} run ${recording.run} (${own?.label ?? '?'})`,
-      meta: own && recording.run !== 0 ? { ...recording.meta(), ret: own.ret, clientRet: own.clientRet, end: own.endReason, error: own.error, eventCount: own.eventCount } : recording.meta(),
+      file: recording.run === 0 ? file : `${file} run ${recording.run} (${recording.ownRun()?.label ?? '?'})`,
+      meta: recording.meta(),
       status: recording.status(),
       length: replay.length,
       at,

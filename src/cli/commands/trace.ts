@@ -3,8 +3,7 @@
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { formatTraceLine } from '../../events/trace-line.js';
 import { runScenario } from '../../walker/run.js';
-import { UsageError } from '../errors.js';
-import { isRecordingInput, openRecording, parseRun, runOption } from '../inputs.js';
+import { isRecordingInput, openRecording, parseRun, runOfScenario, runOption } from '../inputs.js';
 import { LineWriter } from '../output.js';
 
 export function traceCommand(file: string, flags: { run?: string } = {}): void {
@@ -25,8 +24,8 @@ export function traceCommand(file: string, flags: { run?: string } = {}): void {
     }
     return;
   }
+  if (run !== undefined) throw runOfScenario(file);
   const scenario = loadScenario(file);
-  if (run !== undefined) throw new UsageError(`--run applies to a recording; ${file} is a scenario (walkback sweep records one run per failure point)`);
   const result = runScenario(scenario, (event) => {
     const line = formatTraceLine(event);
     if (line !== null) out.line(line);
