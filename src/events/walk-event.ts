@@ -66,6 +66,8 @@ export const Entry = {
 export type EntryKind = (typeof Entry)[keyof typeof Entry];
 export const ENTRY_NAMES = ['none', 'table', 'present', 'guard', 'huge', 'hugetlb'] as const;
 export type EntryName = (typeof ENTRY_NAMES)[number];
+/** An EntryKind's name ('?7' for a number that is none). */
+export const entryName = (kind: number): string => ENTRY_NAMES[kind] ?? `?${kind}`;
 
 /** walk->action values; NO_ACTION (-1) in an event means the callback did not write walk->action. */
 export const Action = { SUBTREE: 0, CONTINUE: 1, AGAIN: 2 } as const;

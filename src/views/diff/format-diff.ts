@@ -5,14 +5,13 @@
  * paste them) and as JSON (addresses as hex strings).
  */
 import type { WalkEvent } from '../../events/walk-event.js';
-import { ENTRY_NAMES } from '../../events/walk-event.js';
+import { entryName } from '../../events/walk-event.js';
 import { hex } from '../../mm/geometry.js';
 import type { AbortSummary } from '../../replay/abort-summary.js';
 import type { RunComparison, RunSide } from '../../replay/compare-runs.js';
 import type { EntryRun } from '../../replay/state-diff.js';
 import { formatEventLine } from '../trace/format-event-line.js';
 
-const entryName = (k: number): string => ENTRY_NAMES[k] ?? `?${k}`;
 const n = (x: number): string => x.toLocaleString('en-US');
 
 function outcome(s: AbortSummary | null): string {
@@ -25,9 +24,12 @@ function sideLine(tag: string, side: RunSide, summary: AbortSummary | null): str
   return `${tag}: ${side.label}: ${side.name} (${side.arch}, ${side.kernel}), ${n(side.replay.length)} events, ${outcome(summary)}`;
 }
 
-function runLine(r: EntryRun): string {
-  return `  ${r.level.padEnd(4)} ${hex(r.start)}-${hex(r.end)}  ${entryName(r.from)} -> ${entryName(r.to)}${r.count > 1 ? `  (${n(r.count)} entries)` : ''}`;
+/** One run of entries that differ: level, range, what it was and what it became, how many. */
+export function entryRunLine(r: EntryRun): string {
+  return `${r.level.padEnd(4)} ${hex(r.start)}-${hex(r.end)}  ${entryName(r.from)} -> ${entryName(r.to)}${r.count > 1 ? `  (${n(r.count)} entries)` : ''}`;
 }
+
+const runLine = (r: EntryRun): string => `  ${entryRunLine(r)}`;
 
 /** At most `max` rows of each kind of table difference (the JSON has them all). */
 export function formatDiff(a: RunSide, b: RunSide, c: RunComparison, options: { width?: number; max?: number } = {}): string[] {

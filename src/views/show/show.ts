@@ -5,7 +5,7 @@
  * README; addresses are hex strings so no consumer rounds them).
  */
 import type { Addr, WalkEvent } from '../../events/walk-event.js';
-import { ACTION_NAMES, ENTRY_NAMES } from '../../events/walk-event.js';
+import { ACTION_NAMES, entryName } from '../../events/walk-event.js';
 import { hex } from '../../mm/geometry.js';
 import { describeVma } from '../../mm/vmas.js';
 import type { AbortSummary } from '../../replay/abort-summary.js';
@@ -15,6 +15,7 @@ import type { EntryRunView } from '../../replay/selectors.js';
 import type { WalkState } from '../../replay/walk-state.js';
 import type { RecordingMeta } from '../../recorder/schema.js';
 import { formatTraceLine } from '../../events/trace-line.js';
+import { formatEventLine } from '../trace/format-event-line.js';
 
 export interface ShowInput {
   readonly file: string;
@@ -27,7 +28,6 @@ export interface ShowInput {
   readonly summary: AbortSummary;
 }
 
-const entryName = (kind: number): string => ENTRY_NAMES[kind] ?? `?${kind}`;
 
 /** The range whose page tables `show` lists: the current (or last) walk's, else the VMAs'. */
 export function shownRange(state: WalkState): [Addr, Addr] | null {
@@ -58,7 +58,7 @@ export function formatShow(input: ShowInput): string {
   lines.push(`${input.file}: ${meta.scenarioName} (${meta.arch}, kernel ${meta.kernel}), ${input.length.toLocaleString('en-US')} events, ${statusText(input)}`);
   lines.push(`recorded by walkback ${meta.walkbackVersion} on ${meta.createdAt}`);
   lines.push('');
-  if (input.event) lines.push(`at event ${input.at} of ${input.length - 1}: ${formatTraceLine(input.event) ?? describeDetail(input.event)}`);
+  if (input.event) lines.push(`at event ${input.at} of ${input.length - 1}: ${formatEventLine(input.event)}`);
   else lines.push(`at the start, before event 0`);
   if (state.walk) {
     const ret = state.phase === 'walking' ? 'in progress' : `returned ${state.ret}`;
@@ -84,22 +84,6 @@ export function formatShow(input: ShowInput): string {
   return lines.join('\n') + '\n';
 }
 
-function describeDetail(e: WalkEvent): string {
-  switch (e.type) {
-    case 'vma':
-      return `(set-up) VMA ${hex(e.start)}-${hex(e.end)}`;
-    case 'state':
-      return `(set-up) ${e.kind}${e.level ? ` ${e.level}` : ''} at ${hex(e.at)}${e.count > 1 ? ` x${e.count}` : ''}`;
-    case 'vma_enter':
-      return `(walk->vma = ${hex(e.start)}-${hex(e.end)})`;
-    case 'clear':
-      return `(clear ${e.level} entry ${hex(e.addr)}: was ${entryName(e.old)})`;
-    case 'livelock':
-      return `(walkback stopped an endless ACTION_AGAIN loop at ${e.level} ${hex(e.addr)})`;
-    default:
-      return e.type;
-  }
-}
 
 export function formatSummary(s: AbortSummary): string[] {
   const lines: string[] = [];

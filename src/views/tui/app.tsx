@@ -12,6 +12,8 @@ import { hex } from '../../mm/geometry.js';
 import { describeVma } from '../../mm/vmas.js';
 import { parseQuery } from '../../replay/query.js';
 import { formatSummary } from '../show/show.js';
+import { entryRunLine } from '../diff/format-diff.js';
+import type { EntryRun } from '../../replay/state-diff.js';
 import { DetailPane } from './components/detail-pane.js';
 import { EventList } from './components/event-list.js';
 import { Overlay } from './components/overlay.js';
@@ -23,7 +25,7 @@ import { entryDetail, eventDetail } from './model/details.js';
 import { changedBy, treeRows } from './model/page-table-tree.js';
 import { populationMap, zoomedRange } from './model/population-map.js';
 import type { JumpKind, TuiSession } from './model/session.js';
-import { commandFor, KEYMAP } from './state/keymap.js';
+import { commandFor, KEYMAP, splitPresses, toKeyPress } from './state/keymap.js';
 import type { Command, KeyPress } from './state/keymap.js';
 import { initialUiState, uiReducer } from './state/ui-state.js';
 import type { UiAction, UiState } from './state/ui-state.js';
@@ -92,27 +94,6 @@ const STEPS: Partial<Record<Command, number>> = {
   'step-1000': -1000,
 };
 
-/** Ink's key object, as a KeyPress. */
-export function toKeyPress(input: string, key: { [k: string]: boolean | undefined }): KeyPress {
-  const names = ['leftArrow', 'rightArrow', 'upArrow', 'downArrow', 'pageUp', 'pageDown', 'home', 'end', 'tab', 'return', 'escape', 'backspace', 'delete'] as const;
-  const map: Record<(typeof names)[number], KeyPress['name']> = {
-    leftArrow: 'left',
-    rightArrow: 'right',
-    upArrow: 'up',
-    downArrow: 'down',
-    pageUp: 'pageUp',
-    pageDown: 'pageDown',
-    home: 'home',
-    end: 'end',
-    tab: 'tab',
-    return: 'return',
-    escape: 'escape',
-    backspace: 'backspace',
-    delete: 'backspace',
-  };
-  for (const n of names) if (key[n]) return { input, name: map[n]!, ctrl: key.ctrl === true };
-  return { input, ctrl: key.ctrl === true };
-}
 
 export function App({ session, theme, initialSeq, follow, size: fixedSize, pollMs = 250, runs }: AppProps) {
   const { exit } = useApp();
@@ -284,9 +265,7 @@ function diffLines(session: TuiSession, ui: UiState): string[] {
   if (ui.mark === null) return ['No mark: press m at one event, move, then d.'];
   const [a, b] = ui.mark <= ui.seq ? [ui.mark, ui.seq] : [ui.seq, ui.mark];
   const diff = session.diff(a, b);
-  const name = (k: number) => ['none', 'table', 'present', 'guard', 'huge', 'hugetlb'][k] ?? '?';
-  const line = (r: { level: string; start: number; end: number; from: number; to: number; count: number }) =>
-    `  ${r.level.padEnd(4)} ${hex(r.start)}-${hex(r.end)}  ${name(r.from)} -> ${name(r.to)}${r.count > 1 ? `  (${r.count} entries)` : ''}`;
+  const line = (r: EntryRun) => `  ${entryRunLine(r)}`;
   const lines = [`${diff.entries} entr${diff.entries === 1 ? 'y' : 'ies'} differ between event ${a} and event ${b}`];
   if (diff.added.length) lines.push('', 'added', ...diff.added.map(line));
   if (diff.removed.length) lines.push('', 'removed', ...diff.removed.map(line));
@@ -316,12 +295,7 @@ export function handleInput(
   exit: () => void,
   context: KeyContext,
 ): void {
-  const chars = [...press.input];
-  if (press.name || press.ctrl || chars.length <= 1) return handleKey(press, latest(), dispatch, session, exit, context);
-  for (const input of chars) {
-    const one: KeyPress = input === '\r' || input === '\n' ? { input: '', name: 'return' } : input === '\t' ? { input: '', name: 'tab' } : { input };
-    handleKey(one, latest(), dispatch, session, exit, context);
-  }
+  for (const one of splitPresses(press)) handleKey(one, latest(), dispatch, session, exit, context);
 }
 
 

@@ -5,11 +5,9 @@
  * run's are marked; below, the page tables at the two cursors compared.
  */
 import { Box, Text, useApp, useInput } from 'ink';
-import { ENTRY_NAMES } from '../../../events/walk-event.js';
-import { hex } from '../../../mm/geometry.js';
-import type { EntryRun } from '../../../replay/state-diff.js';
-import { toKeyPress } from '../app.js';
+import { splitPresses, toKeyPress } from '../state/keymap.js';
 import { useStore, useTerminalSize } from '../hooks.js';
+import { entryRunLine } from '../../diff/format-diff.js';
 import type { Theme } from '../theme.js';
 import { DIFF_HINTS, diffActionFor } from './diff-keys.js';
 import type { DiffModel, DiffRow } from './diff-model.js';
@@ -24,12 +22,6 @@ export interface DiffAppProps {
   readonly onClose?: () => void;
 }
 
-
-const entryName = (k: number): string => ENTRY_NAMES[k] ?? `?${k}`;
-
-function runText(r: EntryRun): string {
-  return `${r.level.padEnd(4)} ${hex(r.start)}-${hex(r.end)}  ${entryName(r.from)} -> ${entryName(r.to)}${r.count > 1 ? ` (${r.count.toLocaleString('en-US')})` : ''}`;
-}
 
 function Column({ title, rows, seq, active, width, height, theme }: { title: string; rows: readonly DiffRow[]; seq: number; active: boolean; width: number; height: number; theme: Theme }) {
   const seqWidth = Math.max(3, String(rows[rows.length - 1]?.seq ?? 0).length);
@@ -52,8 +44,7 @@ export function DiffApp({ model, divergence, theme, size: fixed, onClose }: Diff
   const { columns, rows } = useTerminalSize(fixed);
   const [ui, , dispatch] = useStore(diffReducer, () => initialDiffState([model.a.replay.length, model.b.replay.length], divergence));
   useInput((input, key) => {
-    // Several characters at once (typed ahead, pasted): each in turn.
-    const presses = !key.return && !key.tab && !key.escape && [...input].length > 1 ? [...input].map((c) => toKeyPress(c, {})) : [toKeyPress(input, key as unknown as Record<string, boolean>)];
+    const presses = splitPresses(toKeyPress(input, key as unknown as Record<string, boolean>));
     for (const press of presses) {
       const action = diffActionFor(press);
       if (action === 'quit') return onClose ? onClose() : exit();
@@ -70,7 +61,7 @@ export function DiffApp({ model, divergence, theme, size: fixed, onClose }: Diff
     ? ['not compared: the runs are on different architectures']
     : tables.entries === 0
       ? ['the same']
-      : [...tables.added.map((r) => `+ ${runText(r)}`), ...tables.removed.map((r) => `- ${runText(r)}`), ...tables.changed.map((r) => `~ ${runText(r)}`)];
+      : [...tables.added.map((r) => `+ ${entryRunLine(r)}`), ...tables.removed.map((r) => `- ${entryRunLine(r)}`), ...tables.changed.map((r) => `~ ${entryRunLine(r)}`)];
   const shown = tableLines.slice(0, tablesHeight - 1);
   const more = tableLines.length - shown.length;
   const where = ui.a === ui.b ? `event ${ui.a}` : `A event ${ui.a}, B event ${ui.b}`;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** The diff view's keys, as data: the status line is drawn from this table. */
+import { ch, named } from '../state/keymap.js';
 import type { KeyPress } from '../state/keymap.js';
 import type { DiffAction } from './diff-state.js';
 
@@ -11,8 +12,6 @@ export interface DiffBinding {
   readonly action: DiffAction | 'quit';
 }
 
-const ch = (...chars: string[]) => (k: KeyPress) => !k.ctrl && !k.name && chars.includes(k.input);
-const named = (name: KeyPress['name'], ...chars: string[]) => (k: KeyPress) => k.name === name || ch(...chars)(k);
 
 export const DIFF_KEYS: readonly DiffBinding[] = [
   { label: '←→', help: 'step', match: named('right', 'l'), action: { type: 'step', delta: 1 } },

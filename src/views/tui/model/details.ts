@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** The detail pane's words: an event with every field and what it means in the kernel, and an entry with its provenance. */
 import type { WalkEvent } from '../../../events/walk-event.js';
-import { ACTION_NAMES, ENTRY_NAMES, RetWhy } from '../../../events/walk-event.js';
+import { ACTION_NAMES, entryName, RetWhy } from '../../../events/walk-event.js';
 import { hex } from '../../../mm/geometry.js';
-import { formatTraceLine } from '../../../events/trace-line.js';
 import type { TreeRow } from './page-table-tree.js';
-import { describeDetail } from '../../trace/format-event-line.js';
+import { describeDetail, formatEventLine } from '../../trace/format-event-line.js';
 
-const entry = (k: number) => ENTRY_NAMES[k] ?? `?${k}`;
 const action = (a: number) => (a < 0 ? 'not written' : ACTION_NAMES[a]!);
 
 const WHY: Record<number, string> = {
@@ -34,9 +32,9 @@ export function explain(e: WalkEvent): string {
     case 'pmd_entry':
     case 'pte_entry':
     case 'hugetlb_entry':
-      return `${e.type}(${hex(e.start)}, ${hex(e.end)}) was given a ${entry(e.entry)} entry; returned ${e.ret}, walk->action ${action(e.action)}`;
+      return `${e.type}(${hex(e.start)}, ${hex(e.end)}) was given a ${entryName(e.entry)} entry; returned ${e.ret}, walk->action ${action(e.action)}`;
     case 'install_pte':
-      return `install_pte(${hex(e.start)}, ${hex(e.end)}) returned ${e.ret}${e.ret === 0 ? `, handing back a ${entry(e.value)} PTE` : ': nothing is written'}`;
+      return `install_pte(${hex(e.start)}, ${hex(e.end)}) returned ${e.ret}${e.ret === 0 ? `, handing back a ${entryName(e.value)} PTE` : ': nothing is written'}`;
     case 'test_walk':
       return `test_walk(${hex(e.start)}, ${hex(e.end)}) returned ${e.ret}: ${e.ret === 0 ? 'walk the VMA' : e.ret > 0 ? 'skip it' : 'abort'}`;
     case 'pre_vma':
@@ -44,7 +42,7 @@ export function explain(e: WalkEvent): string {
     case 'post_vma':
       return 'post_vma() is called (even when the VMA walk failed)';
     case 'set_pte':
-      return `set_pte_at(${hex(e.addr)}): the walker writes the ${entry(e.value)} PTE install_pte returned`;
+      return `set_pte_at(${hex(e.addr)}): the walker writes the ${entryName(e.value)} PTE install_pte returned`;
     case 'alloc':
       return `a ${e.level} table is allocated for the entry above ${hex(e.addr)} (__${e.level === 'pte' ? 'pte' : e.level}_alloc)`;
     case 'alloc_fail':
@@ -59,7 +57,7 @@ export function explain(e: WalkEvent): string {
     case 'zap':
       return `the client zaps ${hex(e.start)}-${hex(e.end)}: present PTEs and huge entries go, guard markers and tables stay`;
     case 'clear':
-      return `the ${e.level} entry at ${hex(e.addr)} is cleared (it was ${entry(e.old)})`;
+      return `the ${e.level} entry at ${hex(e.addr)} is cleared (it was ${entryName(e.old)})`;
     case 'vma':
     case 'state':
     case 'vma_enter':
@@ -77,17 +75,17 @@ export function eventDetail(e: WalkEvent | null): string[] {
       if (typeof value === 'number' && ['start', 'end', 'addr', 'at', 'hugetlb'].includes(key)) return `${key}=${hex(value)}`;
       if (key === 'action' && typeof value === 'number') return `action=${action(value)}`;
       if ((key === 'entry' || key === 'old' || (key === 'value' && e.type !== 'ret' && e.type !== 'client_ret')) && typeof value === 'number')
-        return `${key}=${entry(value)}`;
+        return `${key}=${entryName(value)}`;
       return `${key}=${String(value)}`;
     });
-  return [`#${e.seq} ${formatTraceLine(e) ?? describeDetail(e)}`, explain(e), fields.join('  ')];
+  return [`#${e.seq} ${formatEventLine(e)}`, explain(e), fields.join('  ')];
 }
 
 /** The selected page-table entry, and the event that made it what it is. */
 export function entryDetail(row: TreeRow | null, madeBy: WalkEvent | null): string[] {
   if (!row) return [];
-  const what = row.entry === 1 ? (row.emptyTable ? 'a table with no entry set' : 'a table') : entry(row.entry);
+  const what = row.entry === 1 ? (row.emptyTable ? 'a table with no entry set' : 'a table') : entryName(row.entry);
   const span = `${hex(row.start)}-${hex(row.end)}`;
-  const made = madeBy ? `made by #${madeBy.seq} ${formatTraceLine(madeBy) ?? describeDetail(madeBy)} (p jumps there)` : 'as the scenario set it up, or never changed';
+  const made = madeBy ? `made by #${madeBy.seq} ${formatEventLine(madeBy)} (p jumps there)` : 'as the scenario set it up, or never changed';
   return [`${row.table} entr${row.count > 1 ? `ies x${row.count}` : 'y'} ${span}: ${what}`, made];
 }

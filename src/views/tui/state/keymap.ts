@@ -71,8 +71,10 @@ export interface Binding {
   readonly match: (key: KeyPress) => boolean;
 }
 
-const ch = (...chars: string[]) => (k: KeyPress) => !k.ctrl && !k.name && chars.includes(k.input);
-const named = (name: KeyPress['name'], ...chars: string[]) => (k: KeyPress) => k.name === name || ch(...chars)(k);
+/** A plain character key, one of these. */
+export const ch = (...chars: string[]) => (k: KeyPress) => !k.ctrl && !k.name && chars.includes(k.input);
+/** A named key, or one of these characters. */
+export const named = (name: KeyPress['name'], ...chars: string[]) => (k: KeyPress) => k.name === name || ch(...chars)(k);
 
 export const KEYMAP: readonly Binding[] = [
   { command: 'step-next', label: '→ l', help: 'next event', group: 'Move', match: named('right', 'l') },
@@ -128,4 +130,36 @@ export const KEYMAP: readonly Binding[] = [
 export function commandFor(key: KeyPress): Command | null {
   for (const binding of KEYMAP) if (binding.match(key)) return binding.command;
   return null;
+}
+
+/** Ink's key object, as a KeyPress. */
+export function toKeyPress(input: string, key: { [k: string]: boolean | undefined }): KeyPress {
+  const names = ['leftArrow', 'rightArrow', 'upArrow', 'downArrow', 'pageUp', 'pageDown', 'home', 'end', 'tab', 'return', 'escape', 'backspace', 'delete'] as const;
+  const map: Record<(typeof names)[number], KeyPress['name']> = {
+    leftArrow: 'left',
+    rightArrow: 'right',
+    upArrow: 'up',
+    downArrow: 'down',
+    pageUp: 'pageUp',
+    pageDown: 'pageDown',
+    home: 'home',
+    end: 'end',
+    tab: 'tab',
+    return: 'return',
+    escape: 'escape',
+    backspace: 'backspace',
+    delete: 'backspace',
+  };
+  for (const n of names) if (key[n]) return { input, name: map[n]!, ctrl: key.ctrl === true };
+  return { input, ctrl: key.ctrl === true };
+}
+
+/**
+ * What the terminal sent at once, key by key: one key, or several characters
+ * (typed ahead, or pasted: ":12345" then Enter), each to be handled in turn.
+ */
+export function splitPresses(press: KeyPress): KeyPress[] {
+  const chars = [...press.input];
+  if (press.name || press.ctrl || chars.length <= 1) return [press];
+  return chars.map((input) => (input === '\r' || input === '\n' ? { input: '', name: 'return' } : input === '\t' ? { input: '', name: 'tab' } : { input }));
 }
