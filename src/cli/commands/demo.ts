@@ -6,11 +6,12 @@
  */
 import { join } from 'node:path';
 import { packageRoot } from '../../recorder/package-root.js';
+import { loadScenario } from '../../scenario/load-scenario.js';
 import { recordAndOpen } from './run.js';
 
 export const DEMO_SCENARIO = join(packageRoot(), 'examples', 'demo.yaml');
 export const DEMO_RECORDING = join('recordings', 'demo.db');
 
 export async function demoCommand(flags: { output?: string } = {}): Promise<void> {
-  await recordAndOpen(DEMO_SCENARIO, flags.output ?? DEMO_RECORDING, { force: true });
+  await recordAndOpen(loadScenario(DEMO_SCENARIO), flags.output ?? DEMO_RECORDING, { force: true });
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Recording, RecordingError } from '../../replay/open-recording.js';
 import { UsageError } from '../errors.js';
 import { looksLikeRecording } from '../inputs.js';
-import { formatBytes } from './record.js';
+import { alignColumns, formatBytes } from '../output.js';
 
 export interface LsRow {
   file: string;
@@ -82,9 +82,4 @@ export function lsCommand(dir: string | undefined, flags: { json?: boolean }): v
     ...rows.map((r) => [r.file, r.scenario, r.status, r.events === null ? '' : r.events.toLocaleString('en-US'), formatBytes(r.size), r.ret === null ? '' : String(r.ret), r.created]),
   ];
   process.stdout.write(alignColumns(table));
-}
-
-export function alignColumns(table: string[][]): string {
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length)));
-  return table.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
 }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** walkback record SCENARIO [-o FILE]: run the walk and record it while it flows. */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { statSync } from 'node:fs';
 import { loadScenario, openRecording, record } from '../../index.js';
 import type { RecordResult, Scenario } from '../../index.js';
 import { formatSummary } from '../../views/show/show.js';
-import { RuntimeError, UsageError } from '../errors.js';
+import { RuntimeError } from '../errors.js';
 import { parseSize } from '../sizes.js';
+import { formatBytes } from '../output.js';
+import { chooseOutput, prepareOutput } from '../output-file.js';
+export { chooseOutput };
 
 export interface RecordFlags {
   readonly output?: string;
@@ -14,30 +16,10 @@ export interface RecordFlags {
   readonly maxSize?: string;
 }
 
-/** recordings/<name>.db, or <name>-2.db, -3 ... when it exists (a recording is never overwritten unasked). */
-export function defaultOutput(scenario: Scenario, dir = 'recordings'): string {
-  const base = scenario.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'recording';
-  let path = join(dir, `${base}.db`);
-  for (let i = 2; existsSync(path); i++) path = join(dir, `${base}-${i}.db`);
-  return path;
-}
-
-export function chooseOutput(scenario: Scenario, flags: RecordFlags): string {
-  if (flags.output === undefined) return defaultOutput(scenario);
-  if (existsSync(flags.output)) {
-    if (statSync(flags.output).isDirectory()) return defaultOutput(scenario, flags.output);
-    if (!flags.force) throw new UsageError(`${flags.output} exists; pass --force to replace it, or choose another -o`);
-  }
-  return flags.output;
-}
-
 /** Record a scenario to a file, with a progress line on a terminal. Throws RuntimeError if the file could not be written whole. */
 export async function recordScenario(scenario: Scenario, file: string, flags: RecordFlags = {}): Promise<RecordResult> {
-  mkdirSync(dirname(file) || '.', { recursive: true });
-  if (flags.force && existsSync(file)) {
-    const { rmSync } = await import('node:fs');
-    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
-  }
+  // chooseOutput let an existing file through only with --force.
+  prepareOutput(file);
   const progress = process.stderr.isTTY
     ? (events: number, bytes: number) => process.stderr.write(`\rrecording ${scenario.name}: ${events.toLocaleString('en-US')} events, ${(bytes / 1e6).toFixed(1)} MB`)
     : undefined;
@@ -79,11 +61,4 @@ export function describeResult(result: RecordResult): string {
   } finally {
     recording.close();
   }
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }

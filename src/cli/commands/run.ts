@@ -9,15 +9,15 @@ import { openUi, whyNoTerminal } from '../../views/tui/open-ui.js';
 import { openRecording } from '../inputs.js';
 import { chooseOutput, describeResult, recordScenario } from './record.js';
 import type { RecordFlags } from './record.js';
+import type { Scenario } from '../../scenario/scenario.js';
 
 export async function runCommand(scenarioFile: string, flags: RecordFlags): Promise<void> {
   const scenario = loadScenario(scenarioFile);
-  await recordAndOpen(scenarioFile, chooseOutput(scenario, flags), flags);
+  await recordAndOpen(scenario, chooseOutput(scenario, flags), flags);
 }
 
-/** Record a scenario file to `output` and open it (or, without a terminal, print what was recorded). */
-export async function recordAndOpen(scenarioFile: string, output: string, flags: RecordFlags): Promise<void> {
-  const scenario = loadScenario(scenarioFile);
+/** Record a scenario to `output` and open it (or, without a terminal, print what was recorded). */
+export async function recordAndOpen(scenario: Scenario, output: string, flags: RecordFlags): Promise<void> {
   const result = await recordScenario(scenario, output, flags);
   const why = whyNoTerminal();
   if (why) {

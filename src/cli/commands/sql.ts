@@ -4,7 +4,7 @@ import { Recording } from '../../replay/open-recording.js';
 import { registerEventsTable } from '../../views/sql/events-table.js';
 import { UsageError } from '../errors.js';
 import { parseRun, runOption } from '../inputs.js';
-import { alignColumns } from './ls.js';
+import { alignColumns } from '../output.js';
 
 export function sqlCommand(file: string, query: string, flags: { json?: boolean; csv?: boolean; run?: string }): void {
   const run = parseRun(flags.run);

@@ -5,17 +5,16 @@
  * a branch of the fault-free run), and report the outcomes grouped. Given a
  * sweep file instead of a scenario, it prints that sweep's report again.
  */
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { statSync } from 'node:fs';
 import { loadScenario } from '../../scenario/load-scenario.js';
-import type { Scenario } from '../../scenario/scenario.js';
 import { recordSweep } from '../../sweep/record-sweep.js';
 import { sweepReport } from '../../sweep/sweep-report.js';
 import { formatSweepReport, sweepJson } from '../../views/sweep/format-sweep.js';
 import { RuntimeError, UsageError } from '../errors.js';
 import { isRecordingInput, openRecording } from '../inputs.js';
 import { packageVersion } from '../../recorder/package-root.js';
-import { formatBytes } from './record.js';
+import { formatBytes } from '../output.js';
+import { chooseOutput, prepareOutput } from '../output-file.js';
 
 export interface SweepFlags {
   readonly output?: string;
@@ -23,22 +22,6 @@ export interface SweepFlags {
   readonly pteMap?: boolean;
   readonly json?: boolean;
   readonly exact?: boolean;
-}
-
-function defaultSweepOutput(scenario: Scenario, dir = 'recordings'): string {
-  const base = `${scenario.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'recording'}-sweep`;
-  let path = join(dir, `${base}.db`);
-  for (let i = 2; existsSync(path); i++) path = join(dir, `${base}-${i}.db`);
-  return path;
-}
-
-function chooseOutput(scenario: Scenario, flags: SweepFlags): string {
-  if (flags.output === undefined) return defaultSweepOutput(scenario);
-  if (existsSync(flags.output)) {
-    if (statSync(flags.output).isDirectory()) return defaultSweepOutput(scenario, flags.output);
-    if (!flags.force) throw new UsageError(`${flags.output} exists; pass --force to replace it, or choose another -o`);
-  }
-  return flags.output;
 }
 
 export async function sweepCommand(input: string, flags: SweepFlags): Promise<void> {
@@ -55,9 +38,8 @@ export async function sweepCommand(input: string, flags: SweepFlags): Promise<vo
     }
   } else {
     const scenario = loadScenario(input);
-    file = chooseOutput(scenario, flags);
-    mkdirSync(dirname(file) || '.', { recursive: true });
-    if (existsSync(file)) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    file = chooseOutput(scenario, flags, '-sweep');
+    prepareOutput(file);
     const progress = process.stderr.isTTY
       ? (done: number, total: number) => process.stderr.write(`\rsweeping ${scenario.name}: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} failure points`)
       : undefined;

@@ -8,9 +8,9 @@
  * first is the caller's).
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { compareRuns } from '../../replay/compare-runs.js';
 import type { RunSide } from '../../replay/compare-runs.js';
 import { RecordingLog } from '../../replay/event-log.js';
+import { firstDivergence } from '../../replay/first-divergence.js';
 import type { Recording } from '../../replay/open-recording.js';
 import { Replay } from '../../replay/replay.js';
 import { sharedPrefix } from '../../replay/run-segments.js';
@@ -41,13 +41,21 @@ export function RunSwitcher({ recording, initialSeq, ...rest }: RunSwitcherProps
   // Keys typed ahead of a frame each move from where the one before left (not from the drawn run).
   const latest = useRef(index);
   latest.current = index;
+  /** Run `id`, through the first run's connection: the rows the runs share are read once. */
+  const recordingOf = useCallback(
+    (id: number): Recording => {
+      if (id === recording.run) return recording;
+      let found = opened.current.find((r) => r.run === id);
+      if (!found) opened.current.push((found = recording.openRun(id)));
+      return found;
+    },
+    [recording],
+  );
   const open = useCallback(
     (to: number): string | null => {
       const target = runs[to]!;
       try {
-        // Through the first run's connection: the rows the runs share are read once.
-        const next = target.id === recording.run ? recording : (opened.current.find((r) => r.run === target.id) ?? recording.openRun(target.id));
-        if (next !== recording && !opened.current.includes(next)) opened.current.push(next);
+        const next = recordingOf(target.id);
         latest.current = to;
         setCurrent({ session: new TuiSession(next), first: false });
         return null;
@@ -55,7 +63,7 @@ export function RunSwitcher({ recording, initialSeq, ...rest }: RunSwitcherProps
         return `cannot open run ${target.id}: ${(error as Error).message}`;
       }
     },
-    [runs, recording],
+    [runs, recordingOf],
   );
   const switchRun = useCallback(
     (delta: 1 | -1): string | null => {
@@ -86,19 +94,19 @@ export function RunSwitcher({ recording, initialSeq, ...rest }: RunSwitcherProps
     const mine = current.session.recording;
     if (!base || base.id === mine.run) return 'this is the fault-free run: D compares a failure point with it';
     try {
-      const theirs = base.id === recording.run ? recording : (opened.current.find((r) => r.run === base.id) ?? recording.openRun(base.id));
-      if (theirs !== recording && !opened.current.includes(theirs)) opened.current.push(theirs);
+      const theirs = recordingOf(base.id);
       const meta = recording.meta();
-      const side = (r: Recording, label: string): RunSide => ({ label: `run ${r.run} (${label})`, name: meta.scenarioName, arch: meta.arch, kernel: meta.kernel, replay: new Replay(new RecordingLog(r)) });
-      const a = side(theirs, base.label);
-      const b = side(mine, run.label);
-      const { divergence } = compareRuns(a, b, { context: 0, alikeBefore: sharedPrefix(theirs.segments, mine.segments) });
-      setDiff({ model: new DiffModel(a, b), divergence });
+      const side = (label: string, replay: Replay): RunSide => ({ label, name: meta.scenarioName, arch: meta.arch, kernel: meta.kernel, replay });
+      // This run's side keeps the replay (and its caches) the run's view has.
+      const a = side(`run ${base.id} (${base.label})`, new Replay(new RecordingLog(theirs)));
+      const b = side(`run ${mine.run} (${run.label})`, current.session.replay);
+      // The view needs only where they part: it compares the tables at its cursors itself.
+      setDiff({ model: new DiffModel(a, b), divergence: firstDivergence(a.replay.log, b.replay.log, sharedPrefix(theirs.segments, mine.segments)) });
       return null;
     } catch (error) {
       return `cannot compare with the fault-free run: ${(error as Error).message}`;
     }
-  }, [runs, current.session, recording, run.label]);
+  }, [runs, current.session, recording, recordingOf, run.label]);
   if (diff) return <DiffApp model={diff.model} divergence={diff.divergence} theme={rest.theme} {...(rest.size ? { size: rest.size } : {})} onClose={() => setDiff(null)} />;
   const info: RunSwitch = { index, count: runs.length, id: run.id, label: run.label, outcome, switchRun, openRun, diffWithBase };
   return <App key={run.id} session={current.session} runs={info} {...rest} {...(current.first && initialSeq !== undefined ? { initialSeq } : {})} />;
