@@ -88,7 +88,7 @@ export class RecordingWriter {
   private readonly keepOpen: boolean;
   /** Events seen. */
   private seen = 0;
-  /** Events written (the base run's count comes from the store). */
+  /** Events committed to the file (a branch counts the events before its fork as its own). */
   private written = 0;
   /** Set once the sink has failed: nothing more is sealed. */
   failed = false;
@@ -192,8 +192,9 @@ export class RecordingWriter {
       this.seal(false);
       this.send();
     }
-    const outcome = this.run === 0 ? this.store.finish(this.fold.outcome(), this.keepOpen) : this.store.finishRun(this.run, this.fold.outcome(), this.written);
-    const committed = this.run === 0 ? this.store.committed : this.written;
+    const outcome = this.store.finishRun(this.run, this.fold.outcome(), this.written);
+    if (this.run === 0 && !this.keepOpen) this.store.close();
+    const committed = this.written;
     return {
       file: this.file,
       status: outcome.status,

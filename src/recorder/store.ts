@@ -44,8 +44,6 @@ export class RecordingStore {
   readonly setMeta: (key: string, value: string | number | null) => void;
   private readonly writeBatch: (batch: Batch, run: number) => void;
   private readonly statements;
-  /** Events committed to the file. */
-  committed = 0;
   /** The first failure; once set, nothing more is written. */
   error: Error | null = null;
 
@@ -137,18 +135,33 @@ export class RecordingStore {
     if (this.error || batch.chunks.length === 0) return;
     try {
       this.writeBatch(batch, run);
-      if (run === 0) this.committed = batch.end;
     } catch (error) {
       this.error = error as Error;
     }
   }
 
-  /** Stamp the outcome of a run other than the base (a branch); the file stays open. */
+  /**
+   * Stamp a run's outcome, and for the base run the file's own (meta); the file
+   * stays open (close() follows, or more runs do). A writer that failed turns
+   * the outcome into `incomplete`.
+   */
   finishRun(run: number, outcome: Outcome, events: number): Outcome {
     const final: Outcome = this.error ? { ...outcome, status: 'incomplete', error: describeWriteError(this.error) } : outcome;
     try {
-      this.statements.runOutcome.run(final.status, final.end, final.ret, final.clientRet, events, final.error, run);
+      this.db.transaction(() => {
+        if (run === 0) {
+          this.setMeta('status', final.status);
+          this.setMeta('end', final.end);
+          this.setMeta('ret', final.ret);
+          this.setMeta('client_ret', final.clientRet);
+          this.setMeta('event_count', events);
+          this.setMeta('finished_at', new Date().toISOString());
+          this.setMeta('error', final.error);
+        }
+        this.statements.runOutcome.run(final.status, final.end, final.ret, final.clientRet, events, final.error, run);
+      })();
     } catch (error) {
+      // A full disk may refuse even this; readers then see a writer that is gone: incomplete.
       this.error ??= error as Error;
     }
     return final;
@@ -157,27 +170,6 @@ export class RecordingStore {
   /** The file's size so far. */
   size(): number {
     return (this.db.pragma('page_count', { simple: true }) as number) * (this.db.pragma('page_size', { simple: true }) as number);
-  }
-
-  /** Stamp the base run's outcome and close the file (unless `keepOpen`: more runs follow). A writer that failed turns the outcome into `incomplete`. */
-  finish(outcome: Outcome, keepOpen = false): Outcome {
-    const final: Outcome = this.error ? { ...outcome, status: 'incomplete', error: describeWriteError(this.error) } : outcome;
-    try {
-      this.db.transaction(() => {
-        this.setMeta('status', final.status);
-        this.setMeta('end', final.end);
-        this.setMeta('ret', final.ret);
-        this.setMeta('client_ret', final.clientRet);
-        this.setMeta('event_count', this.committed);
-        this.setMeta('finished_at', new Date().toISOString());
-        this.setMeta('error', final.error);
-        this.statements.runOutcome.run(final.status, final.end, final.ret, final.clientRet, this.committed, final.error, 0);
-      })();
-    } catch {
-      // A full disk may refuse even this; readers then see a writer that is gone: incomplete.
-    }
-    if (!keepOpen) this.close();
-    return final;
   }
 
   /** Close the file, as one self-contained file. */
