@@ -40,6 +40,8 @@ export interface RunOutcome {
   readonly installed: Partial<Record<string, number>>;
   /** The expectations it breaks, in words. */
   readonly violations: readonly string[];
+  /** The same, in the words its outcome group uses (without what varies from run to run). */
+  readonly groupViolations: readonly string[];
 }
 
 export interface OutcomeGroup {
@@ -77,7 +79,7 @@ export function runOutcome(recording: Recording, label: string, point: FaultPoin
   const stopEvent = summary.stop ? replay.event(summary.stop.seq) : null;
   const stop = incomplete ? 'incomplete' : stopEvent ? [stopEvent.type, eventLevel(stopEvent)].filter(Boolean).join(' ') : summary.outcome;
   const ret = summary.clientRet ?? summary.ret;
-  const outcome: Omit<RunOutcome, 'violations'> = {
+  const outcome: Omit<RunOutcome, 'violations' | 'groupViolations'> = {
     run,
     label,
     point,
@@ -91,21 +93,34 @@ export function runOutcome(recording: Recording, label: string, point: FaultPoin
     empty,
     installed,
   };
-  return { ...outcome, violations: expect && !incomplete ? violations(expect, outcome, state, () => replay.stateAt((summary.walks[0]?.seq ?? 0) - 1), summary) : [] };
+  const broken = expect && !incomplete ? violations(expect, outcome, state, () => replay.stateAt((summary.walks[0]?.seq ?? 0) - 1), summary) : [];
+  return { ...outcome, violations: broken.map((v) => v.run), groupViolations: broken.map((v) => v.group) };
 }
 
-function violations(expect: Expectations, o: Omit<RunOutcome, 'violations'>, state: WalkState, before: () => WalkState, summary: AbortSummary): string[] {
-  const out: string[] = [];
-  if (expect.ret && !expect.ret.includes(o.ret ?? NaN)) out.push(`returns ${o.ret ?? 'nothing'}, not ${expect.ret.join(' or ')}`);
+/** An expectation broken, in the run's words and in its group's (empty counts are part of a group's outcome; marker counts are not). */
+interface Violation {
+  readonly run: string;
+  readonly group: string;
+}
+
+function violations(expect: Expectations, o: Omit<RunOutcome, 'violations' | 'groupViolations'>, state: WalkState, before: () => WalkState, summary: AbortSummary): Violation[] {
+  const out: Violation[] = [];
+  const same = (text: string): Violation => ({ run: text, group: text });
+  if (expect.ret && !expect.ret.includes(o.ret ?? NaN)) out.push(same(`returns ${o.ret ?? 'nothing'}, not ${expect.ret.join(' or ')}`));
   for (const level of expect.noEmptyTables ?? []) {
     const n = o.empty[level] ?? 0;
-    if (n > 0) out.push(`leaves ${n} empty ${level} table${n === 1 ? '' : 's'} behind`);
+    if (n > 0) out.push(same(`leaves ${n} empty ${level} table${n === 1 ? '' : 's'} behind`));
   }
   if (expect.noGuardOutsideRange) {
     const walk = summary.walks[0];
     if (walk) {
       const outside = guardsOutside(before(), state, walk.start, walk.end);
-      if (outside.count > 0) out.push(`has ${outside.count} guard marker${outside.count === 1 ? '' : 's'} outside ${hex(walk.start)}-${hex(walk.end)} (the first at ${hex(outside.first!)})`);
+      const range = `${hex(walk.start)}-${hex(walk.end)}`;
+      if (outside.count > 0)
+        out.push({
+          run: `has ${outside.count} guard marker${outside.count === 1 ? '' : 's'} outside ${range} (the first at ${hex(outside.first!)})`,
+          group: `has guard markers outside ${range}`,
+        });
     }
   }
   return out;
@@ -158,8 +173,7 @@ export function groupOutcomes(outcomes: readonly RunOutcome[]): OutcomeGroup[] {
       installed,
       runs: runs.map((r) => r.run),
       labels: runs.map((r) => r.label),
-      // Runs of a group differ only in how many markers they put outside the range.
-      violations: [...new Set(runs.flatMap((r) => r.violations.map((v) => v.replace(/has \d+ guard markers? outside (\S+) \(the first at 0x[0-9a-f]+\)/, 'has guard markers outside $1'))))],
+      violations: [...new Set(runs.flatMap((r) => r.groupViolations))],
     };
   });
 }
