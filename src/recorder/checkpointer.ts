@@ -5,7 +5,7 @@
  * chunk end it hands over the page tables written since the last checkpoint
  * and the small state context.
  */
-import type { WalkEvent } from '../events/walk-event.js';
+import type { Addr, LevelIndex, WalkEvent } from '../events/walk-event.js';
 import type { Geometry } from '../mm/geometry.js';
 import { PageTables, summarize } from '../mm/page-tables.js';
 import { toContext } from '../replay/state-context.js';
@@ -34,11 +34,8 @@ export class Checkpointer {
 
   /** Add the checkpoint "before event `seq`" (the tables written since the last one, and the context) to a batch. */
   checkpoint(seq: number, batch: Batch): void {
-    for (const [level, base] of this.tables.takeDirty()) {
-      const table = this.tables.tableAt(level, base);
-      if (table) batch.versions.push({ level, base, seq, data: table.slice(), counts: summarize(table) });
-    }
-    batch.checkpoints.push({ seq, context: JSON.stringify(toContext(this.builder.finish())) });
+    batch.versions.push(...tableVersions(this.tables, this.tables.takeDirty(), seq));
+    batch.checkpoints.push({ seq, context: contextOf(this.builder.finish()) });
   }
 
   /** How the run ended, from the folded state. */
@@ -61,4 +58,25 @@ export class Checkpointer {
       error: end === 'stopped' ? 'the walk was stopped before it returned' : null,
     };
   }
+}
+
+/** The versions, at checkpoint `seq`, of the tables listed (those that exist). */
+function tableVersions(tables: PageTables, which: readonly (readonly [LevelIndex, Addr])[], seq: number): Batch['versions'] {
+  const out: Batch['versions'] = [];
+  for (const [level, base] of which) {
+    const table = tables.tableAt(level, base);
+    if (table) out.push({ level, base, seq, data: table.slice(), counts: summarize(table) });
+  }
+  return out;
+}
+
+const contextOf = (state: WalkState): string => JSON.stringify(toContext(state));
+
+/**
+ * A branch's first checkpoint, at its fork `seq`: the state's context and the
+ * tables it holds of its own (those written since the base's checkpoint it was
+ * folded from; the rest are read from the base).
+ */
+export function forkCheckpoint(state: WalkState, seq: number): { context: string; versions: Batch['versions'] } {
+  return { context: contextOf(state), versions: tableVersions(state.tables, state.tables.ownTables(), seq) };
 }

@@ -123,11 +123,6 @@ export function addrToSql(addr: number): bigint {
   return BigInt.asIntN(64, BigInt(addr));
 }
 
-/** Read an address stored by addrToSql (read with safeIntegers). */
-export function addrFromSql(value: bigint | number): number {
-  return Number(BigInt.asUintN(64, BigInt(value)));
-}
-
 /** What ran, how it ended: the recording's metadata. */
 export interface RecordingMeta {
   readonly schemaVersion: number;

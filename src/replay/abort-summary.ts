@@ -89,7 +89,8 @@ export function abortSummary(replay: Replay, at: number = replay.length - 1): Ab
     const start = alignDown(row.addr!, span);
     // A recording knows each table's entry counts: no need to read 20,000 tables for a summary.
     const counts = state.tables.summaryAt(level as 1 | 2 | 3 | 4, start);
-    const empty = counts ? counts[0] === g.ptrs[level] : (state.tables.table(level as 1 | 2 | 3 | 4, row.addr!)?.every((v) => v === 0) ?? true);
+    // No counts: the table is not there (any more), so nothing of it is left behind but none entries.
+    const empty = counts ? counts[0] === g.ptrs[level] : true;
     return {
       seq: row.seq,
       level: LEVELS[level]!,

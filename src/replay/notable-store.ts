@@ -38,17 +38,20 @@ function toRow(r: RawRow): NotableRow {
   };
 }
 
-/** The first index whose row's seq is >= seq. */
-function lowerBound(rows: readonly NotableRow[], seq: number): number {
+/** The first index whose row's seq (by `seqOf`) is >= seq. */
+function lowerBound<T>(rows: readonly T[], seq: number, seqOf: (row: T) => number): number {
   let lo = 0;
   let hi = rows.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (rows[mid]!.seq < seq) lo = mid + 1;
+    if (seqOf(rows[mid]!) < seq) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
+
+const rowSeq = (row: NotableRow): number => row.seq;
+const rawSeq = (row: RawRow): number => row[0];
 
 export class NotableStore {
   /** Rows per kind, by seq, for the kinds read so far. */
@@ -98,7 +101,7 @@ export class NotableStore {
         sqlKinds.push(kind);
         continue;
       }
-      for (let i = lowerBound(rows, from); i < rows.length && rows[i]!.seq < to; i++) out.push(rows[i]!);
+      for (let i = lowerBound(rows, from, rowSeq); i < rows.length && rows[i]!.seq < to; i++) out.push(rows[i]!);
     }
     if (sqlKinds.length) out.push(...this.select(sqlKinds, from, to, near));
     if (kinds.length > 1) out.sort((a, b) => a.seq - b.seq);
@@ -114,7 +117,7 @@ export class NotableStore {
       const to = Math.min(segment.to, this.end);
       if (!this.isLast(segment)) {
         const rows = this.storedRows(segment.run, kind);
-        count += rawLowerBound(rows, to) - rawLowerBound(rows, segment.from);
+        count += lowerBound(rows, to, rawSeq) - lowerBound(rows, segment.from, rawSeq);
         continue;
       }
       count += this.shared.prepare('SELECT count(*) FROM notable WHERE run = ? AND kind = ? AND seq >= ? AND seq < ?', 'pluck').get(segment.run, kind, segment.from, to) as number;
@@ -149,7 +152,7 @@ export class NotableStore {
       let rows: readonly RawRow[];
       if (kind !== undefined && !this.isLast(segment)) {
         const stored = this.storedRows(segment.run, kind);
-        rows = stored.slice(rawLowerBound(stored, lo), rawLowerBound(stored, hi));
+        rows = stored.slice(lowerBound(stored, lo, rawSeq), lowerBound(stored, hi, rawSeq));
       } else {
         rows = this.shared
           .prepare(`SELECT ${COLUMNS} FROM notable ${hint} WHERE run = ? AND ${where} AND seq >= ? AND seq < ? ORDER BY seq`, 'raw')
@@ -167,16 +170,4 @@ export class NotableStore {
     }
     return out;
   }
-}
-
-/** The first index whose raw row's seq is >= seq. */
-function rawLowerBound(rows: readonly RawRow[], seq: number): number {
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (rows[mid]![0] < seq) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

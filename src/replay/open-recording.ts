@@ -59,7 +59,6 @@ export class Recording {
   private checkpointSeqs: number[] = [];
   /** Per level: table base -> versions. */
   private readonly versions: Map<Addr, Versions>[] = [0, 1, 2, 3, 4].map(() => new Map());
-  private versionCount = 0;
   private readonly chunkCache = new Map<number, WalkEvent[]>();
   private readonly blobCache = new Map<string, Uint8Array>();
   private readonly statements;
@@ -85,7 +84,7 @@ export class Recording {
     this.run = run;
     this.owner = shared === undefined;
     this.shared = shared ?? new StoredRuns(db);
-    this.segments = segmentsOf(file, readRunChain(db, run), run);
+    this.segments = segmentsOf(file, readRunChain(file, db, run));
     this.statements = {
       chunk: db.prepare('SELECT data FROM chunks WHERE run = ? AND first_seq = ?').pluck(),
       checkpoint: db.prepare('SELECT context FROM checkpoints WHERE run = ? AND seq = ?').pluck(),
@@ -134,7 +133,7 @@ export class Recording {
       checkSchema(file, db);
       const run = options.run ?? 0;
       const runs = db.prepare('SELECT id FROM runs ORDER BY id').pluck().all() as number[];
-      if (!runs.includes(run)) throw new RecordingError(file, `has no run ${run} (runs: ${runs.join(', ') || 'none'})`);
+      if (!runs.includes(run)) throw new RecordingError(file, `has no run ${run} (runs: ${runs.length > 8 ? `${runs[0]} to ${runs[runs.length - 1]}` : runs.join(', ') || 'none'})`);
       const recording = new Recording(file, db, run);
       recording.upgradedFrom = upgradedFrom;
       recording.temporary = temporary;
@@ -242,7 +241,6 @@ export class Recording {
       this.checkpointSeqs.push(seq);
       this.checkpointRuns.push(run);
     }
-    this.versionCount += rows.length;
     this.indexedTo = expected;
     this.notables.extend(expected);
   }
@@ -251,11 +249,6 @@ export class Recording {
   get length(): number {
     const last = this.chunks[this.chunks.length - 1];
     return last ? last.first + last.count : 0;
-  }
-
-  /** Page-table versions stored (for size reports). */
-  get tableVersionCount(): number {
-    return this.versionCount;
   }
 
   /** The file's metadata; for a run of a sweep, with that run's own status, end, return values, count and error. */

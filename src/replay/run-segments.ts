@@ -44,28 +44,28 @@ export function readRun(db: Database.Database, id: number): RunRow | undefined {
   return db.prepare(`SELECT ${COLUMNS} FROM runs WHERE id = ?`).get(id) as RunRow | undefined;
 }
 
-/** A run and its ancestors, read one row each (a sweep's file holds hundreds of runs; a run needs two). */
-export function readRunChain(db: Database.Database, id: number): RunRow[] {
+/**
+ * A run and its ancestors, oldest first, read one row each (a sweep's file
+ * holds thousands of runs; a run needs two). A missing run or a loop of
+ * parents is a damaged file.
+ */
+export function readRunChain(file: string, db: Database.Database, id: number): RunRow[] {
   const chain: RunRow[] = [];
+  const seen = new Set<number>();
   const statement = db.prepare(`SELECT ${COLUMNS} FROM runs WHERE id = ?`);
-  for (let at: number | null = id; at !== null && chain.length <= 64; ) {
+  for (let at: number | null = id; at !== null; ) {
+    if (seen.has(at)) throw new RecordingError(file, `is damaged: run ${id}'s parents form a loop`);
+    seen.add(at);
     const row = statement.get(at) as RunRow | undefined;
-    if (!row) break;
-    chain.push(row);
+    if (!row) throw new RecordingError(file, at === id ? `has no run ${id}` : `is damaged: run ${id}'s ancestor run ${at} is missing`);
+    chain.unshift(row);
     at = row.parent;
   }
   return chain;
 }
 
-/** The segments of `run`, oldest ancestor first. */
-export function segmentsOf(file: string, runs: readonly RunRow[], run: number): Segment[] {
-  const byId = new Map(runs.map((r) => [r.id, r]));
-  const chain: RunRow[] = [];
-  for (let r = byId.get(run); r; r = r.parent === null ? undefined : byId.get(r.parent)) {
-    if (chain.includes(r) || chain.length > runs.length) throw new RecordingError(file, `is damaged: run ${run}'s parents form a loop`);
-    chain.unshift(r);
-  }
-  if (chain.length === 0) throw new RecordingError(file, `has no run ${run}`);
+/** The segments of a run, given its chain (oldest ancestor first). */
+export function segmentsOf(file: string, chain: readonly RunRow[]): Segment[] {
   return chain.map((r, i) => {
     const next = chain[i + 1];
     const from = i === 0 ? 0 : r.forkSeq;

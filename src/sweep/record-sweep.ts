@@ -11,12 +11,11 @@
  * so a sweep costs the walk once plus a little per point; `exact` runs each
  * branch's walk in full instead (points x events), as pte_map points always do.
  */
-import { summarize } from '../mm/page-tables.js';
+import { forkCheckpoint } from '../recorder/checkpointer.js';
 import { RecordingWriter } from '../recorder/record.js';
 import type { RecordResult } from '../recorder/record.js';
 import { RecordingLog } from '../replay/event-log.js';
 import { Recording } from '../replay/open-recording.js';
-import { toContext } from '../replay/state-context.js';
 import { foldEvents } from '../replay/walk-state.js';
 import type { Fault, Scenario } from '../scenario/scenario.js';
 import { allocFailureTail } from '../walker/alloc-failure.js';
@@ -94,12 +93,8 @@ export async function recordSweep(scenario: Scenario, file: string, options: Swe
       // tables changed since then, and the rest is read from the base.
       const checkpoint = log.checkpoint(point.seq - 1);
       const state = foldEvents(checkpoint.state, log.events(checkpoint.seq, point.seq));
-      const versions = state.tables.ownTables().map(([level, tableBase]) => {
-        const table = state.tables.tableAt(level, tableBase)!;
-        return { level, base: tableBase, seq: point.seq, data: table.slice(), counts: summarize(table) };
-      });
       const label = pointLabel(point);
-      const run = store.addRun(0, point.seq, label, { context: JSON.stringify(toContext(state)), versions });
+      const run = store.addRun(0, point.seq, label, forkCheckpoint(state, point.seq));
       const faulty: Scenario = { ...base, faults: [faultAt(point)] };
       const branch = new RecordingWriter(file, faulty, writerOptions, { store, run, seq: point.seq, state });
       const attempted = log.event(point.seq);
