@@ -121,8 +121,8 @@ export class RecordingLog implements EventLog {
   }
 
   tablesChangedBetween(a: number, b: number): [LevelIndex, Addr][] {
-    const ca = this.recording.checkpointAtOrBefore(a).seq;
-    const cb = this.recording.checkpointAtOrBefore(b).seq;
+    const ca = this.recording.checkpointSeqAtOrBefore(a);
+    const cb = this.recording.checkpointSeqAtOrBefore(b);
     return this.recording.tablesVersionedBetween(Math.min(ca, cb), Math.max(ca, cb));
   }
 }

@@ -378,7 +378,8 @@ export class Recording {
   }
 
   /** The latest checkpoint at or before `seq` (the state before event `seq`). */
-  checkpointAtOrBefore(seq: number): { seq: number; context: StateContext } {
+  /** Index of the last checkpoint at or before `seq`. */
+  private checkpointIndex(seq: number): number {
     const seqs = this.checkpointSeqs;
     let lo = 0;
     let hi = seqs.length - 1;
@@ -387,7 +388,17 @@ export class Recording {
       if (seqs[mid]! <= seq) lo = mid;
       else hi = mid - 1;
     }
-    const at = seqs[lo]!;
+    return lo;
+  }
+
+  /** The seq of the last checkpoint at or before `seq` (no context read). */
+  checkpointSeqAtOrBefore(seq: number): number {
+    return this.checkpointSeqs[this.checkpointIndex(seq)]!;
+  }
+
+  checkpointAtOrBefore(seq: number): { seq: number; context: StateContext } {
+    const lo = this.checkpointIndex(seq);
+    const at = this.checkpointSeqs[lo]!;
     try {
       const text = this.statements.checkpoint.get(this.checkpointRuns[lo]!, at) as string;
       return { seq: at, context: JSON.parse(text) as StateContext };
@@ -436,7 +447,11 @@ export class Recording {
   tablesVersionedBetween(from: number, to: number): [LevelIndex, Addr][] {
     const out: [LevelIndex, Addr][] = [];
     this.versions.forEach((map, level) => {
-      for (const [base, list] of map) if (list.seqs.some((s) => s > from && s <= to)) out.push([level as LevelIndex, base]);
+      // A version in (from, to]: the last one at or before `to` is after `from`.
+      for (const [base, list] of map) {
+        const at = this.versionIndex(list, to);
+        if (at !== -1 && list.seqs[at]! > from) out.push([level as LevelIndex, base]);
+      }
     });
     return out;
   }

@@ -17,6 +17,7 @@ import type { RecordResult } from '../recorder/record.js';
 import { RecordingLog } from '../replay/event-log.js';
 import { Recording } from '../replay/open-recording.js';
 import { foldEvents } from '../replay/walk-state.js';
+import type { WalkState } from '../replay/walk-state.js';
 import type { Fault, Scenario } from '../scenario/scenario.js';
 import { allocFailureTail } from '../walker/alloc-failure.js';
 import { runScenario } from '../walker/run.js';
@@ -87,12 +88,20 @@ export async function recordSweep(scenario: Scenario, file: string, options: Swe
   // The base as a reader sees it: the state at each fork point is folded from its checkpoints.
   const reader = Recording.open(file);
   const log = new RecordingLog(reader);
+  // The last fork's state, to fold on from when the next fork has the same checkpoint (points are in walk order).
+  let last: { checkpoint: number; seq: number; state: WalkState } | null = null;
   try {
     for (const point of points) {
       // From the base's last checkpoint strictly before the fork: the branch's first checkpoint holds the
       // tables changed since then, and the rest is read from the base.
-      const checkpoint = log.checkpoint(point.seq - 1);
-      const state = foldEvents(checkpoint.state, log.events(checkpoint.seq, point.seq));
+      const at = reader.checkpointSeqAtOrBefore(point.seq - 1);
+      let state: WalkState;
+      if (last && last.checkpoint === at && last.seq <= point.seq) state = foldEvents(last.state, log.events(last.seq, point.seq));
+      else {
+        const checkpoint = log.checkpoint(point.seq - 1);
+        state = foldEvents(checkpoint.state, log.events(checkpoint.seq, point.seq));
+      }
+      last = { checkpoint: at, seq: point.seq, state };
       const label = pointLabel(point);
       const run = store.addRun(0, point.seq, label, forkCheckpoint(state, point.seq));
       const faulty: Scenario = { ...base, faults: [faultAt(point)] };
