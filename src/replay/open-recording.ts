@@ -303,6 +303,11 @@ export class Recording {
     return readRun(this.db, this.run);
   }
 
+  /** Whether the process that writes the file is still at it (a sweep's base can be done while its branches are not). */
+  writerActive(): boolean {
+    return writerAlive(this.meta());
+  }
+
   /** The status as a reader should see it: a writer that died leaves an incomplete recording. */
   status(): ReadStatus {
     const meta = this.meta();

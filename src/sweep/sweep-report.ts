@@ -44,12 +44,38 @@ export function expectationWords(expect: Expectations | undefined): string[] {
   return out;
 }
 
-export function sweepReport(file: string): SweepReport {
-  const recording = Recording.open(file);
+/** How far a sweep file got, or null for a recording that is not a sweep. */
+export interface SweepProgress {
+  /** Branches recorded (one per failure point tried). */
+  readonly recorded: number;
+  /** The failure points the fault-free run found (null until it finished). */
+  readonly points: number | null;
+  /** Whether its writer stopped before every point had its finished run. */
+  readonly interrupted: boolean;
+  /** Whether its writer is still at it. */
+  readonly writing: boolean;
+}
+
+export function sweepProgress(recording: Recording): SweepProgress | null {
+  if (recording.metaValue('sweep') === null) return null;
+  const rows = recording.runs();
+  const found = recording.metaValue('sweep_points');
+  const points = typeof found === 'number' || typeof found === 'bigint' ? Number(found) : null;
+  const branches = rows.filter((r) => r.parent !== null);
+  const writing = recording.writerActive();
+  const unfinished = points === null || branches.length < points || rows.some((r) => r.status === 'recording');
+  return { recorded: branches.length, points, interrupted: unfinished && !writing, writing };
+}
+
+/** The report of a sweep file (or of one already open: it stays open). */
+export function sweepReport(source: string | Recording): SweepReport {
+  const recording = typeof source === 'string' ? Recording.open(source) : source;
+  const file = recording.file;
   try {
     const rows = recording.runs();
     const meta = recording.meta();
-    const pointsFound = recording.metaValue('sweep_points');
+    const progress = sweepProgress(recording);
+    if (!progress) throw new RecordingError(file, 'is not a sweep (walkback sweep SCENARIO makes one)');
     const base = rows.find((r) => r.parent === null);
     if (!base) throw new RecordingError(file, 'has no base run');
     let scenario;
@@ -68,12 +94,10 @@ export function sweepReport(file: string): SweepReport {
       }
     };
     const runs = rows.filter((r) => r.parent !== null).map((r) => outcomeOf(r.id, r.label, parsePointLabel(r.label, r.forkSeq)));
-    const points = typeof pointsFound === 'number' || typeof pointsFound === 'bigint' ? Number(pointsFound) : null;
-    const interrupted = points === null || runs.length < points || runs.some((r) => r.outcome === 'incomplete');
     return {
       file,
-      points,
-      interrupted,
+      points: progress.points,
+      interrupted: progress.interrupted || runs.some((r) => r.outcome === 'incomplete'),
       scenario: {
         name: scenario.name,
         arch: scenario.arch,
@@ -88,6 +112,6 @@ export function sweepReport(file: string): SweepReport {
       groups: groupOutcomes(runs),
     };
   } finally {
-    recording.close();
+    if (recording !== source) recording.close();
   }
 }

@@ -6,6 +6,7 @@ import { Recording, RecordingError } from '../../replay/open-recording.js';
 import { UsageError } from '../errors.js';
 import { looksLikeRecording } from '../inputs.js';
 import { alignColumns, formatBytes } from '../output.js';
+import { sweepProgress } from '../../sweep/sweep-report.js';
 
 export interface LsRow {
   file: string;
@@ -36,21 +37,15 @@ export function listRecordings(dir: string): LsRow[] {
       const recording = Recording.open(file);
       try {
         const meta = recording.meta();
-        const sweep = recording.metaValue('sweep') !== null;
-        const runs = sweep ? recording.runs() : [];
-        const points = sweep ? runs.length - 1 : null;
-        // A sweep cut short: fewer runs than the fault-free run found, or its last run never finished.
-        const expected = recording.metaValue('sweep_points');
-        const total = typeof expected === 'number' || typeof expected === 'bigint' ? Number(expected) : null;
-        const lastOpen = runs.length > 1 && runs[runs.length - 1]!.status === 'recording';
-        const interrupted = sweep && (total === null || points! < total || lastOpen) && recording.status() !== 'recording';
+        const sweep = sweepProgress(recording);
+        const { recorded = 0, points = null } = sweep ?? {};
         rows.push({
           file,
           scenario: sweep
-            ? `${meta.scenarioName} (sweep: ${total === null ? `${points} run${points === 1 ? '' : 's'}, failure points not known` : `${total !== points ? `${points} of ${total}` : points} failure point${total === 1 ? '' : 's'}`})`
+            ? `${meta.scenarioName} (sweep: ${points === null ? `${recorded} run${recorded === 1 ? '' : 's'}, failure points not known` : `${points !== recorded ? `${recorded} of ${points}` : points} failure point${points === 1 ? '' : 's'}`})`
             : meta.scenarioName,
-          ...(points !== null ? { points } : {}),
-          status: interrupted ? 'interrupted' : recording.status(),
+          ...(sweep ? { points: recorded } : {}),
+          status: sweep?.interrupted ? 'interrupted' : sweep?.writing ? 'recording' : recording.status(),
           events: recording.length,
           size,
           ret: meta.clientRet ?? meta.ret,

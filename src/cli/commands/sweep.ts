@@ -12,6 +12,7 @@ import { sweepReport } from '../../sweep/sweep-report.js';
 import { formatSweepReport, sweepJson } from '../../views/sweep/format-sweep.js';
 import { RuntimeError, UsageError } from '../errors.js';
 import { isRecordingInput, openRecording } from '../inputs.js';
+import type { Recording } from '../../replay/open-recording.js';
 import { packageVersion } from '../../recorder/package-root.js';
 import { formatBytes } from '../output.js';
 import { chooseOutput, prepareOutput } from '../output-file.js';
@@ -26,15 +27,14 @@ export interface SweepFlags {
 
 export async function sweepCommand(input: string, flags: SweepFlags): Promise<void> {
   let file: string;
+  let recording: Recording | null = null;
   if (isRecordingInput(input)) {
     if (flags.output !== undefined || flags.pteMap || flags.exact) throw new UsageError(`${input} is a recording: -o, --pte-map and --exact apply when sweeping a scenario; given a sweep file, walkback sweep prints its report`);
     file = input;
-    const recording = openRecording(input);
-    try {
-      if (recording.metaValue('sweep') === null)
-        throw new UsageError(`${input} is a recording of one walk, not a sweep; walkback sweep SCENARIO makes one (walkback show ${input} summarizes this one)`);
-    } finally {
+    recording = openRecording(input);
+    if (recording.metaValue('sweep') === null) {
       recording.close();
+      throw new UsageError(`${input} is a recording of one walk, not a sweep; walkback sweep SCENARIO makes one (walkback show ${input} summarizes this one)`);
     }
   } else {
     const scenario = loadScenario(input);
@@ -55,7 +55,12 @@ export async function sweepCommand(input: string, flags: SweepFlags): Promise<vo
     if (failed)
       throw new RuntimeError(`${file}: the sweep stopped at run ${failed.run} (${failed.label}): ${failed.result.error}; the runs recorded so far are kept`);
   }
-  const report = sweepReport(file);
+  let report;
+  try {
+    report = sweepReport(recording ?? file);
+  } finally {
+    recording?.close();
+  }
   const bytes = statSync(file).size;
   process.stdout.write(flags.json ? `${JSON.stringify(sweepJson(report, bytes), null, 2)}\n` : `${formatSweepReport(report, formatBytes(bytes)).join('\n')}\n`);
   const broken = report.runs.filter((r) => r.violations.length > 0).length;
