@@ -16,7 +16,7 @@ export function useTerminalSize(fixed?: { columns: number; rows: number }): { co
     return () => {
       stdout.off('resize', onResize);
     };
-  });
+  }, [stdout, fixed]);
   return size;
 }
 
