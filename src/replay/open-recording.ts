@@ -197,13 +197,8 @@ export class Recording {
       const last = segment === this.segments[this.segments.length - 1];
       const lo = Math.max(from, segment.from);
       // A parent's segment is a finished run: read once per file (StoredRuns), then cut to the segment.
-      const stored = last ? null : this.shared.index(segment.run);
-      const segmentChunks = stored
-        ? stored.chunks.filter((c) => c.first >= lo && c.first < segment.to)
-        : (this.shared
-            .prepare('SELECT first_seq AS first, count FROM chunks WHERE run = ? AND first_seq >= ? AND first_seq < ? ORDER BY first_seq')
-            .all(segment.run, lo, segment.to) as { first: number; count: number }[]);
-      for (const chunk of segmentChunks) {
+      const finished = !last;
+      for (const chunk of this.shared.chunks(segment.run, lo, segment.to, finished)) {
         if (chunk.first !== expected) throw new RecordingError(this.file, `is damaged: events ${expected} to ${chunk.first - 1} are missing`);
         const count = Math.min(chunk.count, segment.to - chunk.first);
         chunks.push({ run: segment.run, first: chunk.first, count });
@@ -213,16 +208,8 @@ export class Recording {
       // Checkpoints and table versions of this segment (a parent's up to the fork, not at it: the branch has its own there).
       const top = last ? expected : segment.to - 1;
       const floor = from === 0 ? segment.from : from + 1;
-      const seqs = stored
-        ? stored.checkpoints.filter((seq) => seq >= floor && seq <= top)
-        : (this.shared.prepare('SELECT seq FROM checkpoints WHERE run = ? AND seq >= ? AND seq <= ? ORDER BY seq', 'pluck').all(segment.run, floor, top) as number[]);
-      for (const seq of seqs) checkpoints.push([seq, segment.run]);
-      const versionRows = stored
-        ? stored.versions.filter((row) => row[2]! >= floor && row[2]! <= top)
-        : (this.shared
-            .prepare('SELECT level, base, seq, n_table, n_present, n_guard, n_huge, n_hugetlb FROM table_versions WHERE run = ? AND seq >= ? AND seq <= ? ORDER BY seq', 'raw')
-            .all(segment.run, floor, top) as number[][]);
-      for (const row of versionRows) rows.push(row as number[]);
+      for (const seq of this.shared.checkpoints(segment.run, floor, top, finished)) checkpoints.push([seq, segment.run]);
+      for (const row of this.shared.versions(segment.run, floor, top, finished)) rows.push(row as number[]);
     }
     if (from === 0 && checkpoints[0]?.[0] !== 0) throw new RecordingError(this.file, 'is damaged: its first checkpoint is missing');
     for (const row of rows) if (!this.versions[row[0]!]) throw new RecordingError(this.file, `is damaged: a table of level ${row[0]}`);

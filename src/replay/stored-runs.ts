@@ -8,15 +8,7 @@
  * read afresh at every refresh). Prepared statements are shared too.
  */
 import type Database from 'better-sqlite3';
-
-export interface StoredRunIndex {
-  /** Its chunks, by first seq. */
-  readonly chunks: readonly { readonly first: number; readonly count: number }[];
-  /** Its checkpoints' seqs, ascending. */
-  readonly checkpoints: readonly number[];
-  /** Its table versions: level, base, seq, then the entry counts (n_table ... n_hugetlb), by seq. */
-  readonly versions: readonly (readonly number[])[];
-}
+import { END } from './run-segments.js';
 
 type Mode = 'all' | 'pluck' | 'raw';
 
@@ -47,12 +39,28 @@ export class StoredRuns {
     return value;
   }
 
-  /** Everything the index of a finished stored run needs. */
-  index(run: number): StoredRunIndex {
-    return this.cached(`index:${run}`, () => ({
-      chunks: this.prepare('SELECT first_seq AS first, count FROM chunks WHERE run = ? ORDER BY first_seq').all(run) as { first: number; count: number }[],
-      checkpoints: this.prepare('SELECT seq FROM checkpoints WHERE run = ? ORDER BY seq', 'pluck').all(run) as number[],
-      versions: this.prepare('SELECT level, base, seq, n_table, n_present, n_guard, n_huge, n_hugetlb FROM table_versions WHERE run = ? ORDER BY seq', 'raw').all(run) as number[][],
-    }));
+  /** A run's chunks with first seq in [from, to). A finished run's are read once, then cut. */
+  chunks(run: number, from: number, to: number, finished: boolean): readonly { readonly first: number; readonly count: number }[] {
+    const read = (lo: number, hi: number) => this.prepare(CHUNKS).all(run, lo, hi) as { first: number; count: number }[];
+    if (!finished) return read(from, to);
+    return this.cached(`chunks:${run}`, () => read(0, END)).filter((c) => c.first >= from && c.first < to);
+  }
+
+  /** A run's checkpoint seqs in [from, to]. */
+  checkpoints(run: number, from: number, to: number, finished: boolean): readonly number[] {
+    const read = (lo: number, hi: number) => this.prepare(CHECKPOINTS, 'pluck').all(run, lo, hi) as number[];
+    if (!finished) return read(from, to);
+    return this.cached(`checkpoints:${run}`, () => read(0, END)).filter((seq) => seq >= from && seq <= to);
+  }
+
+  /** A run's table versions at checkpoints in [from, to]: level, base, seq, then the entry counts (n_table ... n_hugetlb). */
+  versions(run: number, from: number, to: number, finished: boolean): readonly (readonly number[])[] {
+    const read = (lo: number, hi: number) => this.prepare(VERSIONS, 'raw').all(run, lo, hi) as number[][];
+    if (!finished) return read(from, to);
+    return this.cached(`versions:${run}`, () => read(0, END)).filter((row) => row[2]! >= from && row[2]! <= to);
   }
 }
+
+const CHUNKS = 'SELECT first_seq AS first, count FROM chunks WHERE run = ? AND first_seq >= ? AND first_seq < ? ORDER BY first_seq';
+const CHECKPOINTS = 'SELECT seq FROM checkpoints WHERE run = ? AND seq >= ? AND seq <= ? ORDER BY seq';
+const VERSIONS = 'SELECT level, base, seq, n_table, n_present, n_guard, n_huge, n_hugetlb FROM table_versions WHERE run = ? AND seq >= ? AND seq <= ? ORDER BY seq';
