@@ -14,11 +14,12 @@ import { waitFor } from '../helpers/ui.js';
 const { dir, cleanup } = tempDir('walkback-sweep-killed-');
 after(cleanup);
 
-function runsIn(file: string): number {
+/** A number read from a file being written, or 0 while it cannot be read yet. */
+function countIn(file: string, sql: string): number {
   try {
     const db = new Database(file, { readonly: true, fileMustExist: true });
     try {
-      return db.prepare('SELECT count(*) FROM runs').pluck().get() as number;
+      return (db.prepare(sql).pluck().get() as number | null) ?? 0;
     } finally {
       db.close();
     }
@@ -27,18 +28,8 @@ function runsIn(file: string): number {
   }
 }
 
-function eventsIn(file: string): number {
-  try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare('SELECT coalesce(sum(count), 0) FROM chunks').pluck().get() as number) ?? 0;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0;
-  }
-}
+const runsIn = (file: string): number => countIn(file, 'SELECT count(*) FROM runs');
+const eventsIn = (file: string): number => countIn(file, 'SELECT coalesce(sum(count), 0) FROM chunks');
 
 interface Report {
   points: number | null;
