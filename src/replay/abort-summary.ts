@@ -46,6 +46,15 @@ export interface Installed {
   readonly lastSeq: number;
 }
 
+export interface Split {
+  readonly seq: number;
+  readonly level: LevelName;
+  readonly addr: Addr;
+  readonly result: string;
+  /** Who split it: the walker (split_huge_pmd/pud) or the client's zap (zap_pmd_range/zap_pud_range). */
+  readonly by: 'walker' | 'zap';
+}
+
 export interface Stop {
   readonly seq: number;
   /** The trace line of the event where it stopped (or the event that made it stop). */
@@ -68,7 +77,8 @@ export interface AbortSummary {
   readonly unreached: readonly [Addr, Addr] | null;
   readonly allocated: readonly AllocatedTable[];
   readonly installed: readonly Installed[];
-  readonly splits: readonly { readonly seq: number; readonly level: LevelName; readonly addr: Addr; readonly result: string }[];
+  /** Huge entries split: by the walker (split_pmd, split_pud) or by a client's zap (zap_split, no trace line). */
+  readonly splits: readonly Split[];
   readonly zaps: readonly { readonly seq: number; readonly start: Addr; readonly end: Addr }[];
   readonly stop: Stop | null;
 }
@@ -119,11 +129,12 @@ export function abortSummary(replay: Replay, at: number = replay.length - 1): Ab
     for (const [seq, addr] of rowMembers(row)) if (seq <= at && addr !== null) install(addr, 1, entry, seq, seq);
   }
 
-  const splits = rows(['split_pmd', 'split_pud']).map((row) => ({
+  const splits: Split[] = rows(['split_pmd', 'split_pud', 'zap_split']).map((row) => ({
     seq: row.seq,
-    level: (row.kind === KIND('split_pmd') ? 'pmd' : 'pud') as LevelName,
+    level: row.kind === KIND('zap_split') ? LEVELS[row.level ?? 3]! : row.kind === KIND('split_pmd') ? 'pmd' : 'pud',
     addr: row.addr!,
     result: row.value === 1 ? 'a table of present PTEs' : 'none (cleared)',
+    by: row.kind === KIND('zap_split') ? 'zap' : 'walker',
   }));
   const zaps = rows(['zap']).map((row) => ({ seq: row.seq, start: row.addr!, end: row.next! }));
 

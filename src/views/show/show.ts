@@ -103,7 +103,7 @@ export function formatSummary(s: AbortSummary): string[] {
   if (s.installed.length > 20) lines.push(`    ... ${s.installed.length - 20} more runs`);
   if (s.splits.length) {
     lines.push(`  split: ${s.splits.length}`);
-    for (const x of s.splits.slice(0, 20)) lines.push(`    #${x.seq} ${x.level} ${hex(x.addr)} -> ${x.result}`);
+    for (const x of s.splits.slice(0, 20)) lines.push(`    #${x.seq} ${x.level} ${hex(x.addr)} -> ${x.result}${x.by === 'zap' ? ' (by the zap)' : ''}`);
   }
   if (s.zaps.length) {
     lines.push(`  zapped: ${s.zaps.length}`);
@@ -139,7 +139,7 @@ export function summaryJson(s: AbortSummary): Record<string, unknown> {
     unreached: s.unreached ? [hex(s.unreached[0]), hex(s.unreached[1])] : null,
     allocated: s.allocated.map((a) => ({ seq: a.seq, level: a.level, addr: hex(a.addr), start: hex(a.start), end: hex(a.end), empty: a.empty })),
     installed: s.installed.map((r) => ({ start: hex(r.start), end: hex(r.end), count: r.count, entry: r.entry, firstSeq: r.firstSeq, lastSeq: r.lastSeq })),
-    splits: s.splits.map((x) => ({ seq: x.seq, level: x.level, addr: hex(x.addr), result: x.result })),
+    splits: s.splits.map((x) => ({ seq: x.seq, level: x.level, addr: hex(x.addr), result: x.result, by: x.by })),
     zaps: s.zaps.map((z) => ({ seq: z.seq, start: hex(z.start), end: hex(z.end) })),
   };
 }

@@ -58,6 +58,10 @@ export function explain(e: WalkEvent): string {
       return `the client zaps ${hex(e.start)}-${hex(e.end)}: present PTEs and huge entries go, guard markers and tables stay`;
     case 'clear':
       return `the ${e.level} entry at ${hex(e.addr)} is cleared (it was ${entryName(e.old)})`;
+    case 'zap_split':
+      return `the zap covers the huge ${e.level} at ${hex(e.addr)} in part: zap_${e.level}_range() splits it (__split_huge_${e.level}), and it ${
+        e.value === 1 ? 'becomes its deposited table of present PTEs' : 'is cleared'
+      }; mm/memory.c's split, not the walker's, so the trace prints no line`;
     case 'vma':
     case 'state':
     case 'vma_enter':
