@@ -56,6 +56,8 @@ function naiveCounts(state: WalkState, a: number, b: number): Counts {
 const SCENARIOS = [
   `${ROOT}test/fixtures/ui-rich.yaml`,
   `${EXAMPLES}i386-install-across-4m.yaml`,
+  `${EXAMPLES}i386-novma-thp-7.0.yaml`,
+  `${EXAMPLES}i386-guard-install-thp-4m.yaml`,
   `${EXAMPLES}arm64-64k-48-install-across-512m.yaml`,
   `${EXAMPLES}arm64-4k-39-install-one-page.yaml`,
   `${EXAMPLES}hugetlb-1g-and-hole.yaml`,
@@ -173,6 +175,21 @@ describe('the page-table tree', () => {
       const { rows } = treeRows(state, start, end, { expanded: new Set(), collapsed: new Set(), followWalker: true, changed: [] });
       assert.equal(`${rows[0]!.table}${rows[0]!.folded.length ? ` (${rows[0]!.folded.join(', ')} folded)` : ''}`, label, file);
     }
+  });
+
+  it('shows an i386 4 MiB THP as a huge pgd entry, and highlights it where the zap splits it into a table', async () => {
+    const { session, events } = await open(`${EXAMPLES}i386-guard-install-thp-4m.yaml`);
+    const split = events.find((e) => e.type === 'zap_split')!;
+    const rowsAt = (at: number, changed: ReturnType<typeof changedBy>) => {
+      const state = session.stateAt(at);
+      return treeRows(state, 0x800000, 0xc00000, { expanded: new Set(), collapsed: new Set(), followWalker: false, changed }).rows;
+    };
+    const before = rowsAt(split.seq - 1, []).find((r) => r.start === 0x800000 && r.table === 'pgd')!;
+    assert.equal(before.entry, Entry.HUGE);
+    assert.equal(before.end, 0xc00000);
+    const after = rowsAt(split.seq, changedBy(split, session.stateAt(split.seq).geometry)).find((r) => r.start === 0x800000 && r.table === 'pgd')!;
+    assert.equal(after.entry, Entry.TABLE);
+    assert.ok(after.changed, 'the split entry is highlighted');
   });
 
   it('highlights the entry the event at the cursor changed, and only it', async () => {
