@@ -238,4 +238,11 @@ describe('the session', () => {
       for (const e of events) assert.ok(explain(e).length > 10, `${e.type} is explained`);
     }
   });
+
+  it("does not call the guard-install client's return madvise()'s, nor a zap's split the walker's", () => {
+    const ret = explain({ seq: 9, type: 'client_ret', value: 0 });
+    assert.match(ret, /^the guard-install client returns 0: madvise_guard_install\(\)'s retry loop, run once over the whole range \(not madvise\(\)/);
+    const split = explain({ seq: 5, type: 'zap_split', level: 'pmd', addr: 0x600000, value: Entry.TABLE });
+    assert.match(split, /zap_pmd_range\(\) splits it .* not the walker's, so the trace prints no line/);
+  });
 });

@@ -23,7 +23,7 @@ export function explain(e: WalkEvent): string {
     case 'ret':
       return `the walk returns ${e.value}${e.why ? `: ${WHY[e.why] ?? ''}` : ''}`;
     case 'client_ret':
-      return `madvise_guard_install() returns ${e.value}`;
+      return `the guard-install client returns ${e.value}: madvise_guard_install()'s retry loop, run once over the whole range (not madvise(), which calls it per VMA after checks walkback does not model)`;
     case 'hole':
       return `pte_hole(${hex(e.start)}, ${hex(e.end)}, depth ${e.depth}) returned ${e.ret}, walk->action ${action(e.action)}${e.depth === -1 ? ' (outside any VMA, or a VM_PFNMAP VMA)' : ''}`;
     case 'pgd_entry':
