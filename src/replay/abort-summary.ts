@@ -8,7 +8,7 @@
  * index and the state at that event, so it costs the same on a run of any length.
  */
 import { rowMembers } from '../events/notable.js';
-import type { Addr, LevelName, WalkApi, WalkEvent } from '../events/walk-event.js';
+import type { Addr, LevelIndex, LevelName, WalkApi, WalkEvent } from '../events/walk-event.js';
 import { CALLBACKS, Entry, ENTRY_NAMES, EVENT_TYPES, LEVELS, RetWhy } from '../events/walk-event.js';
 import type { NotableRow } from '../events/notable.js';
 import type { Geometry } from '../mm/geometry.js';
@@ -219,7 +219,7 @@ function destroyedBy(rows: readonly NotableRow[], g: Geometry, at: number): Dest
     if (members === 0 || row.addr === null) continue;
     if (type === 'clear') {
       // A clear's level is the table the entry sits in; the entry belongs to the deepest level sharing that slot.
-      const owner = ownerLevel(g, (row.level ?? 4) as 0 | 1 | 2 | 3 | 4);
+      const owner = ownerLevel(g, (row.level ?? 4) as LevelIndex);
       if (row.value === Entry.PRESENT) present += members;
       else if (row.value === Entry.MARKER) guard += members;
       else if (row.value === Entry.HUGE || row.value === Entry.HUGETLB)
