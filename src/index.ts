@@ -43,7 +43,7 @@ export type { RecordingMeta } from './recorder/schema.js';
 export type { ReadStatus } from './replay/open-recording.js';
 export type { RunRow } from './replay/run-segments.js';
 export type { WalkState } from './replay/walk-state.js';
-export type { AbortSummary } from './replay/abort-summary.js';
+export type { AbortSummary, Destroyed, DestroyedHuge, Split } from './replay/abort-summary.js';
 export type { StateDiff, EntryRun } from './replay/state-diff.js';
 export type { RunComparison, RunSide } from './replay/compare-runs.js';
 export type { SweepRecording, SweepRun, SweepOptions } from './sweep/record-sweep.js';

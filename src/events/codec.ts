@@ -3,7 +3,7 @@
  * The compact encoding of events in a recording: chunks of up to CHUNK_EVENTS
  * events, each event a header byte and a few varints.
  *
- * Header: bits 0-4 the event type, bits 5-6 how the address is coded, bit 7
+ * Header: bits 0-4 the event type (its index in EVENT_TYPES), bits 5-6 how the address is coded, bit 7
  * "same tail as the previous event of this type". Address modes: 0 = the
  * previous event's address, 1 = the previous event's end, 2 = a zig-zag
  * varint delta from the previous address, 3 = an absolute varint. Addresses
@@ -177,6 +177,8 @@ export class ChunkEncoder {
       case 'split_pmd':
       case 'split_pud':
         return this.put(TYPE_INDEX[e.type], e.addr, 0, e.addr, e.value, 0, 0, 1);
+      case 'zap_split':
+        return this.put(TYPE_INDEX.zap_split, e.addr, 0, e.addr, LEVEL_INDEX[e.level], e.value, 0, 2);
       case 'clear':
         return this.put(TYPE_INDEX.clear, e.addr, 0, e.addr + page, LEVEL_INDEX[e.level], e.old, 0, 2);
       case 'zap':
@@ -227,6 +229,7 @@ const FIELDS: number[] = EVENT_TYPES.map((t) => {
     case 'test_walk':
     case 'pre_vma':
     case 'clear':
+    case 'zap_split':
     case 'vma':
     case 'state':
     case 'ret':
@@ -314,6 +317,7 @@ function impliedEnd(e: WalkEvent, addr: Addr, end: Addr, page: number, prevEnd: 
     case 'alloc_fail':
     case 'split_pmd':
     case 'split_pud':
+    case 'zap_split':
     case 'pte_map_fail':
     case 'oops':
     case 'livelock':
@@ -354,6 +358,8 @@ function build(type: WalkEventType, seq: number, addr: Addr, end: Addr, f0: numb
     case 'split_pmd':
     case 'split_pud':
       return { seq, type, addr, value: f0 as EntryKind };
+    case 'zap_split':
+      return { seq, type, level: level(f0), addr, value: f1 as EntryKind };
     case 'clear':
       return { seq, type, level: level(f0), addr, old: f1 as EntryKind };
     case 'zap':

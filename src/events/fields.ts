@@ -27,6 +27,7 @@ export function eventAddr(e: WalkEvent): Addr | null {
     case 'alloc_fail':
     case 'split_pmd':
     case 'split_pud':
+    case 'zap_split':
     case 'clear':
     case 'pte_map_fail':
     case 'oops':
@@ -59,6 +60,7 @@ export function eventLevel(e: WalkEvent): LevelName | null {
     case 'alloc':
     case 'alloc_fail':
     case 'clear':
+    case 'zap_split':
     case 'livelock':
       return e.level;
     case 'state':

@@ -22,7 +22,7 @@ export interface NotableRow {
   readonly depth: number | null;
   /**
    * Per kind: ret/client_ret the value; a callback its (non-zero) return; set_pte the
-   * entry written; clear the entry cleared; split the entry left; state its kind index;
+   * entry written; clear the entry cleared; split (and zap_split) the entry left; state its kind index;
    * vma its flags; oops the callback index; pte_map_fail 1 if injected.
    */
   readonly value: number | null;
@@ -35,7 +35,7 @@ export interface NotableRow {
 export const KIND_INDEX = Object.fromEntries(EVENT_TYPES.map((t, i) => [t, i])) as Record<WalkEventType, number>;
 
 /** Kinds that change the page tables. */
-export const CHANGE_KINDS: readonly WalkEventType[] = ['state', 'alloc', 'set_pte', 'split_pmd', 'split_pud', 'clear'];
+export const CHANGE_KINDS: readonly WalkEventType[] = ['state', 'alloc', 'set_pte', 'split_pmd', 'split_pud', 'zap_split', 'clear'];
 
 type MutableRow = { -readonly [K in keyof NotableRow]: NotableRow[K] };
 
@@ -65,6 +65,8 @@ export class NotableIndexer {
       case 'split_pmd':
       case 'split_pud':
         return this.row(e.seq, e.type, e.type === 'split_pmd' ? 3 : 2, e.addr, null, null, e.value);
+      case 'zap_split':
+        return this.row(e.seq, e.type, LEVELS.indexOf(e.level), e.addr, null, null, e.value);
       case 'zap':
       case 'vma_enter':
       case 'walk':

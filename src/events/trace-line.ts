@@ -2,7 +2,9 @@
 /**
  * The kernel-style callback trace (spec/scenario-and-trace.md): one line per
  * trace-visible event, addresses in lowercase hex with 0x and no padding.
- * Detail events (set-up, vma_enter, clear, livelock) have no line.
+ * Detail events (set-up, vma_enter, clear, zap_split, livelock) have no line: an
+ * instrumented mm/pagewalk.c prints nothing for them (a zap's split is made by
+ * mm/memory.c's zap_pmd_range()/zap_pud_range(), not by the walker).
  */
 import type { WalkEvent } from './walk-event.js';
 
@@ -48,6 +50,7 @@ export function formatTraceLine(e: WalkEvent): string | null {
     case 'state':
     case 'vma_enter':
     case 'clear':
+    case 'zap_split':
     case 'livelock':
       return null;
   }

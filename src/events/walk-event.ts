@@ -205,6 +205,19 @@ export interface SplitEvent extends Seq {
   readonly addr: Addr;
   readonly value: EntryKind;
 }
+/**
+ * A client's zap splits a huge entry it covers only in part: zap_pmd_range() / zap_pud_range()
+ * in mm/memory.c call __split_huge_pmd() / __split_huge_pud(), not mm/pagewalk.c, so an
+ * instrumented walker prints nothing. Detail event (no trace line); it changes the page tables
+ * as a split_pmd / split_pud does. level: 'pmd' or 'pud' (the walker level of the entry);
+ * value: what the entry becomes (TABLE: the deposited table of present PTEs; NONE: cleared).
+ */
+export interface ZapSplitEvent extends Seq {
+  readonly type: 'zap_split';
+  readonly level: LevelName;
+  readonly addr: Addr;
+  readonly value: EntryKind;
+}
 /** A client clears an entry (zap, guard removal). Detail event. */
 export interface ClearEvent extends Seq {
   readonly type: 'clear';
@@ -258,11 +271,15 @@ export type WalkEvent =
   | ZapEvent
   | PteMapFailEvent
   | OopsEvent
-  | LivelockEvent;
+  | LivelockEvent
+  | ZapSplitEvent;
 
 export type WalkEventType = WalkEvent['type'];
 
-/** Every event type, in a fixed order: the index is the event's kind number in recordings. */
+/**
+ * Every event type, in a fixed order: the index is the event's kind number in recordings.
+ * Append new types at the end, never reorder (a chunk header has room for 32).
+ */
 export const EVENT_TYPES = [
   'vma',
   'state',
@@ -291,6 +308,8 @@ export const EVENT_TYPES = [
   'pte_map_fail',
   'oops',
   'livelock',
+  // Added after schema 3's first release: appended, so every older recording decodes as before.
+  'zap_split',
 ] as const satisfies readonly WalkEventType[];
 
 /** The event of one type (an interface may cover several types, e.g. alloc and alloc_fail). */

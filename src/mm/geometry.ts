@@ -100,8 +100,9 @@ const SPECS: Record<ArchName, ArchSpec> = {
     wordBits: 32,
     userTop: 0xc0000000,
     levels: { pgd: { shift: 22, ptrs: 1024 }, pte: { shift: 12, ptrs: 1024 } },
-    // x86's Kconfig allows a 4 MiB PMD THP on 32-bit; walkback does not model it.
-    hugePmd: false,
+    // x86 selects HAVE_ARCH_TRANSPARENT_HUGEPAGE on 32-bit too: with PSE, a 4 MiB PMD THP is the pgd
+    // entry seen through the folded pmd. There is no PUD THP (HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD is 64-bit only).
+    hugePmd: true,
     hugePud: false,
   },
 };

@@ -2,14 +2,17 @@
 /**
  * What a run did and left behind, at any event: the range it was asked to
  * walk, how far it got, the tables it allocated (and which of them are still
- * empty), the PTEs it installed, what it split and zapped, where and why it
+ * empty), the PTEs it installed, what it split and zapped, what it destroyed
+ * (present PTEs, guard markers and huge entries it cleared), where and why it
  * stopped, and the part of the range it never reached. Built from the notable
  * index and the state at that event, so it costs the same on a run of any length.
  */
 import { rowMembers } from '../events/notable.js';
-import type { Addr, LevelName, WalkApi, WalkEvent } from '../events/walk-event.js';
-import { CALLBACKS, ENTRY_NAMES, EVENT_TYPES, LEVELS, RetWhy } from '../events/walk-event.js';
-import { alignDown, hex, ownerLevel } from '../mm/geometry.js';
+import type { Addr, LevelIndex, LevelName, WalkApi, WalkEvent } from '../events/walk-event.js';
+import { CALLBACKS, Entry, ENTRY_NAMES, EVENT_TYPES, LEVELS, RetWhy } from '../events/walk-event.js';
+import type { NotableRow } from '../events/notable.js';
+import type { Geometry } from '../mm/geometry.js';
+import { alignDown, hex, ownerLevel, sizeName } from '../mm/geometry.js';
 import { formatTraceLine } from '../events/trace-line.js';
 import type { Replay } from './replay.js';
 import type { WalkState } from './walk-state.js';
@@ -46,6 +49,37 @@ export interface Installed {
   readonly lastSeq: number;
 }
 
+export interface Split {
+  readonly seq: number;
+  readonly level: LevelName;
+  readonly addr: Addr;
+  readonly result: string;
+  /** Who split it: the walker (split_huge_pmd/pud) or the client's zap (zap_pmd_range/zap_pud_range). */
+  readonly by: 'walker' | 'zap';
+}
+
+/** A huge entry the run destroyed: cleared whole by a zap, or split into nothing (a huge pfnmap or PUD entry). */
+export interface DestroyedHuge {
+  readonly seq: number;
+  /** The walker level of the entry (pmd or pud). */
+  readonly level: LevelName;
+  readonly start: Addr;
+  readonly end: Addr;
+  /** The event that destroyed it: clear (a zap cleared it whole), zap_split, split_pmd or split_pud (a split that clears). */
+  readonly event: 'clear' | 'zap_split' | 'split_pmd' | 'split_pud';
+}
+
+/** What the run destroyed: entries that mapped something (or guarded it) before and are gone. */
+export interface Destroyed {
+  /** Present PTEs cleared (by a zap; a THP split into PTEs first counts here for the PTEs cleared, not as a huge entry). */
+  readonly present: number;
+  /** Guard markers cleared (guard remove). */
+  readonly guard: number;
+  readonly huge: readonly DestroyedHuge[];
+  /** Bytes no longer mapped: the present PTEs' pages and the huge entries' spans. */
+  readonly bytes: number;
+}
+
 export interface Stop {
   readonly seq: number;
   /** The trace line of the event where it stopped (or the event that made it stop). */
@@ -68,8 +102,10 @@ export interface AbortSummary {
   readonly unreached: readonly [Addr, Addr] | null;
   readonly allocated: readonly AllocatedTable[];
   readonly installed: readonly Installed[];
-  readonly splits: readonly { readonly seq: number; readonly level: LevelName; readonly addr: Addr; readonly result: string }[];
+  /** Huge entries split: by the walker (split_pmd, split_pud) or by a client's zap (zap_split, no trace line). */
+  readonly splits: readonly Split[];
   readonly zaps: readonly { readonly seq: number; readonly start: Addr; readonly end: Addr }[];
+  readonly destroyed: Destroyed;
   readonly stop: Stop | null;
 }
 
@@ -119,13 +155,15 @@ export function abortSummary(replay: Replay, at: number = replay.length - 1): Ab
     for (const [seq, addr] of rowMembers(row)) if (seq <= at && addr !== null) install(addr, 1, entry, seq, seq);
   }
 
-  const splits = rows(['split_pmd', 'split_pud']).map((row) => ({
+  const splits: Split[] = rows(['split_pmd', 'split_pud', 'zap_split']).map((row) => ({
     seq: row.seq,
-    level: (row.kind === KIND('split_pmd') ? 'pmd' : 'pud') as LevelName,
+    level: row.kind === KIND('zap_split') ? LEVELS[row.level ?? 3]! : row.kind === KIND('split_pmd') ? 'pmd' : 'pud',
     addr: row.addr!,
     result: row.value === 1 ? 'a table of present PTEs' : 'none (cleared)',
+    by: row.kind === KIND('zap_split') ? 'zap' : 'walker',
   }));
   const zaps = rows(['zap']).map((row) => ({ seq: row.seq, start: row.addr!, end: row.next! }));
+  const destroyed = destroyedBy(rows(['clear', 'split_pmd', 'split_pud', 'zap_split']), g, at);
 
   const lastWalk = walks[walks.length - 1] ?? null;
   const outcome: AbortSummary['outcome'] =
@@ -159,8 +197,59 @@ export function abortSummary(replay: Replay, at: number = replay.length - 1): Ab
     installed,
     splits,
     zaps,
+    destroyed,
     stop,
   };
+}
+
+/** How many members of a notable row are at or before `at` (a run may go on past it). */
+function membersUpTo(row: NotableRow, at: number): number {
+  if (row.count === 1 || row.seqStep <= 0) return row.seq <= at ? 1 : 0;
+  return Math.max(0, Math.min(row.count, Math.floor((at - row.seq) / row.seqStep) + 1));
+}
+
+/** What the clear and split rows up to `at` destroyed. A split into a table of present PTEs destroys nothing by itself. */
+function destroyedBy(rows: readonly NotableRow[], g: Geometry, at: number): Destroyed {
+  let present = 0;
+  let guard = 0;
+  const huge: DestroyedHuge[] = [];
+  for (const row of rows) {
+    const type = EVENT_TYPES[row.kind]!;
+    const members = membersUpTo(row, at);
+    if (members === 0 || row.addr === null) continue;
+    if (type === 'clear') {
+      // A clear's level is the table the entry sits in; the entry belongs to the deepest level sharing that slot.
+      const owner = ownerLevel(g, (row.level ?? 4) as LevelIndex);
+      if (row.value === Entry.PRESENT) present += members;
+      else if (row.value === Entry.MARKER) guard += members;
+      else if (row.value === Entry.HUGE || row.value === Entry.HUGETLB)
+        for (let i = 0; i < members; i++) {
+          const start = row.addr + i * row.addrStep;
+          huge.push({ seq: row.seq + i * row.seqStep, level: LEVELS[owner]!, start, end: start + g.entrySize[owner]!, event: 'clear' });
+        }
+      continue;
+    }
+    if (row.value !== Entry.NONE) continue;
+    const level = type === 'split_pud' ? 2 : type === 'split_pmd' ? 3 : ((row.level ?? 3) as 2 | 3);
+    const size = g.entrySize[level]!;
+    const start = alignDown(row.addr, size);
+    huge.push({ seq: row.seq, level: LEVELS[level]!, start, end: start + size, event: type as DestroyedHuge['event'] });
+  }
+  huge.sort((a, b) => a.seq - b.seq);
+  const bytes = present * g.pageSize + huge.reduce((n, h) => n + (h.end - h.start), 0);
+  return { present, guard, huge, bytes };
+}
+
+/** What a run destroyed, in words ('2 present PTEs, 1 huge pmd (2M)'), or 'nothing'. */
+export function destroyedWords(d: Destroyed): string {
+  const parts: string[] = [];
+  if (d.present) parts.push(`${d.present} present PTE${d.present === 1 ? '' : 's'}`);
+  for (const level of ['pud', 'pmd'] as const) {
+    const of = d.huge.filter((h) => h.level === level);
+    if (of.length) parts.push(`${of.length} huge ${level}${of.length === 1 ? '' : 's'} (${sizeName(of[0]!.end - of[0]!.start)}${of.length === 1 ? '' : ' each'})`);
+  }
+  if (d.guard) parts.push(`${d.guard} guard marker${d.guard === 1 ? '' : 's'}`);
+  return parts.length ? parts.join(', ') : 'nothing';
 }
 
 /** The walks begun at or before `at`, with what each returned. */

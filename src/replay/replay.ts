@@ -72,6 +72,7 @@ function notableKinds(q: EventQuery): number[] | null {
     'alloc_fail',
     'split_pmd',
     'split_pud',
+    'zap_split',
     'set_pte',
     'clear',
     'zap',
@@ -319,7 +320,7 @@ export class Replay {
         if (writesSlot || createsSlot) candidates.add(row.seq);
         continue;
       }
-      const [lo0, hi0] = changeSpan(type, row.addr, g.hugePmd, g.hugePud, g.pageSize);
+      const [lo0, hi0] = changeSpan(type, row.level, row.addr, g.hugePmd, g.hugePud, g.pageSize);
       const [from, to] = oneSlot ? [start, end] : [windowStart, windowEnd];
       if (row.count === 1) {
         if (lo0 < to && from < hi0) candidates.add(row.seq);
@@ -342,12 +343,15 @@ function stateSpan(e: WalkEvent, hugePmd: number, hugePud: number, page: number)
 }
 
 /** The addresses a change event may affect. */
-function changeSpan(type: WalkEventType, addr: Addr, hugePmd: number, hugePud: number, page: number): [Addr, Addr] {
+function changeSpan(type: WalkEventType, level: number | null, addr: Addr, hugePmd: number, hugePud: number, page: number): [Addr, Addr] {
+  const huge = (size: number): [Addr, Addr] => [alignDown(addr, size), alignDown(addr, size) + size];
   switch (type) {
     case 'split_pmd':
-      return [alignDown(addr, hugePmd), alignDown(addr, hugePmd) + hugePmd];
+      return huge(hugePmd);
     case 'split_pud':
-      return [alignDown(addr, hugePud), alignDown(addr, hugePud) + hugePud];
+      return huge(hugePud);
+    case 'zap_split':
+      return huge(level === 2 ? hugePud : hugePmd);
     case 'set_pte':
       return [addr, addr + page];
     default:

@@ -255,6 +255,11 @@ export class StateBuilder {
         this.step(LEVELS[level], e.addr);
         return;
       }
+      case 'zap_split':
+        // The client's zap splits the entry (mm/memory.c): the page tables change as for a walker's split; the walker does not move.
+        this.tables().splitEntry(levelIndex(e.level), e.addr, e.value);
+        c.splits += 1;
+        return;
       case 'clear':
         this.tables().setEntry(this.tables().owner(levelIndex(e.level)), e.addr, Entry.NONE);
         c.cleared += 1;

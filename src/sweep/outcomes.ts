@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * What each run of a sweep ended with, and the runs grouped by it: the
- * return value, where the walk stopped, and the shape of what it left behind
+ * return value, where the walk stopped, what it destroyed (present PTEs, huge
+ * entries, guard markers it cleared) and the shape of what it left behind
  * (tables allocated and still empty, PTEs installed, per level and kind).
  * Each run is read back from the file, through the same replay as any
  * recording, and checked against the scenario's expectations.
@@ -11,7 +12,7 @@ import type { LevelIndex, LevelName } from '../events/walk-event.js';
 import { eventAddr, eventLevel } from '../events/fields.js';
 import { hex } from '../mm/geometry.js';
 import { abortSummary } from '../replay/abort-summary.js';
-import type { AbortSummary } from '../replay/abort-summary.js';
+import type { AbortSummary, Destroyed } from '../replay/abort-summary.js';
 import { RecordingLog } from '../replay/event-log.js';
 import type { Recording } from '../replay/open-recording.js';
 import { Replay } from '../replay/replay.js';
@@ -38,6 +39,8 @@ export interface RunOutcome {
   readonly empty: Partial<Record<LevelName, number>>;
   /** PTEs the run installed, by what they are. */
   readonly installed: Partial<Record<string, number>>;
+  /** What the run destroyed, by kind ('present', 'guard', 'huge pmd', 'huge pud'): entries that were there and are gone. */
+  readonly destroyed: Partial<Record<string, number>>;
   /** The expectations it breaks, in words. */
   readonly violations: readonly string[];
   /** The same, in the words its outcome group uses (without what varies from run to run). */
@@ -52,6 +55,8 @@ export interface OutcomeGroup {
   readonly empty: Partial<Record<LevelName, number>>;
   /** The kinds of PTE installed, and the fewest and most of each among the group's runs. */
   readonly installed: Partial<Record<string, readonly [number, number]>>;
+  /** The kinds of entry destroyed, and the fewest and most of each among the group's runs. */
+  readonly destroyed: Partial<Record<string, readonly [number, number]>>;
   readonly runs: readonly number[];
   readonly labels: readonly string[];
   readonly violations: readonly string[];
@@ -76,6 +81,7 @@ export function runOutcome(recording: Recording, label: string, point: FaultPoin
   }
   const installed: Partial<Record<string, number>> = {};
   for (const run of summary.installed) installed[run.entry] = (installed[run.entry] ?? 0) + run.count;
+  const destroyed = destroyedCounts(summary.destroyed);
   const stopEvent = summary.stop ? replay.event(summary.stop.seq) : null;
   const stop = incomplete ? 'incomplete' : stopEvent ? [stopEvent.type, eventLevel(stopEvent)].filter(Boolean).join(' ') : summary.outcome;
   const ret = summary.clientRet ?? summary.ret;
@@ -92,9 +98,29 @@ export function runOutcome(recording: Recording, label: string, point: FaultPoin
     allocated,
     empty,
     installed,
+    destroyed,
   };
   const broken = expect && !incomplete ? violations(expect, outcome, state, () => replay.stateAt((summary.walks[0]?.seq ?? 0) - 1), summary) : [];
   return { ...outcome, violations: broken.map((v) => v.run), groupViolations: broken.map((v) => v.group) };
+}
+
+/** What a run destroyed, by kind, as the sweep counts it. */
+export function destroyedCounts(d: Destroyed): Partial<Record<string, number>> {
+  const out: Partial<Record<string, number>> = {};
+  if (d.present) out.present = d.present;
+  for (const h of d.huge) out[`huge ${h.level}`] = (out[`huge ${h.level}`] ?? 0) + 1;
+  if (d.guard) out.guard = d.guard;
+  return out;
+}
+
+/** The fewest and most of each kind among runs, for the kinds the first run has (a group's runs have the same kinds). */
+function ranges(runs: readonly RunOutcome[], of: (r: RunOutcome) => Partial<Record<string, number>>): Partial<Record<string, [number, number]>> {
+  const out: Partial<Record<string, [number, number]>> = {};
+  for (const kind of Object.keys(of(runs[0]!))) {
+    const counts = runs.map((r) => of(r)[kind] ?? 0);
+    out[kind] = [Math.min(...counts), Math.max(...counts)];
+  }
+  return out;
 }
 
 /** An expectation broken, in the run's words and in its group's (empty counts are part of a group's outcome; marker counts are not). */
@@ -148,7 +174,7 @@ export function guardsOutside(before: WalkState, state: WalkState, start: number
   return { count, first };
 }
 
-/** Group runs by outcome: same return value, same stop, same empty tables, same kinds of PTE installed. */
+/** Group runs by outcome: same return value, same stop, same kinds of entry destroyed, same empty tables, same kinds of PTE installed. */
 export function groupOutcomes(outcomes: readonly RunOutcome[]): OutcomeGroup[] {
   const groups = new Map<string, RunOutcome[]>();
   for (const o of outcomes) {
@@ -158,11 +184,8 @@ export function groupOutcomes(outcomes: readonly RunOutcome[]): OutcomeGroup[] {
     list.push(o);
   }
   return [...groups.entries()].map(([description, runs]) => {
-    const installed: Partial<Record<string, [number, number]>> = {};
-    for (const kind of Object.keys(runs[0]!.installed)) {
-      const counts = runs.map((r) => r.installed[kind] ?? 0);
-      installed[kind] = [Math.min(...counts), Math.max(...counts)];
-    }
+    const installed = ranges(runs, (r) => r.installed);
+    const destroyed = ranges(runs, (r) => r.destroyed);
     const addrs = runs.map((r) => r.stopAddr).filter((a): a is number => a !== null);
     return {
       description,
@@ -171,6 +194,7 @@ export function groupOutcomes(outcomes: readonly RunOutcome[]): OutcomeGroup[] {
       stop: runs[0]!.stop,
       empty: runs[0]!.empty,
       installed,
+      destroyed,
       runs: runs.map((r) => r.run),
       labels: runs.map((r) => r.label),
       violations: [...new Set(runs.flatMap((r) => r.groupViolations))],
@@ -178,14 +202,20 @@ export function groupOutcomes(outcomes: readonly RunOutcome[]): OutcomeGroup[] {
   });
 }
 
+/** The words for a kind of entry destroyed. */
+const DESTROYED_WORDS: Record<string, string> = { present: 'present PTEs', 'huge pmd': 'huge pmd entries', 'huge pud': 'huge pud entries', guard: 'guard markers' };
+
 /** An outcome in words, without the counts that vary from one failure point to the next. */
-export function describe(o: Pick<RunOutcome, 'ret' | 'stop' | 'empty' | 'installed'>): string {
+export function describe(o: Pick<RunOutcome, 'ret' | 'stop' | 'empty' | 'installed'> & { readonly destroyed?: RunOutcome['destroyed'] }): string {
   const empty = LEVELS.filter((l) => (o.empty[l] ?? 0) > 0).map((l) => `${o.empty[l]} empty ${l} table${o.empty[l] === 1 ? '' : 's'}`);
   const installed = Object.keys(o.installed)
     .filter((k) => (o.installed[k] ?? 0) > 0)
     .sort()
     .map((k) => `${k} PTEs`);
   const left = [...empty, ...installed];
-  if (o.stop === 'incomplete') return `incomplete: the sweep stopped while recording this run; left behind so far: ${left.length ? left.join(', ') : 'nothing'}`;
-  return `ret ${o.ret ?? 'none'}, ${o.stop === 'completed' ? 'completed' : `stopped at ${o.stop}`}; left behind: ${left.length ? left.join(', ') : 'nothing'}`;
+  // What it took away, said before what it left (only when it took something: most walks destroy nothing).
+  const gone = ['present', 'huge pud', 'huge pmd', 'guard'].filter((k) => (o.destroyed?.[k] ?? 0) > 0).map((k) => DESTROYED_WORDS[k]!);
+  const destroyed = gone.length ? `destroyed: ${gone.join(', ')}; ` : '';
+  if (o.stop === 'incomplete') return `incomplete: the sweep stopped while recording this run; ${destroyed}left behind so far: ${left.length ? left.join(', ') : 'nothing'}`;
+  return `ret ${o.ret ?? 'none'}, ${o.stop === 'completed' ? 'completed' : `stopped at ${o.stop}`}; ${destroyed}left behind: ${left.length ? left.join(', ') : 'nothing'}`;
 }

@@ -21,6 +21,18 @@ export const ENOMEM = -12;
 
 const isHuge = (kind: number): boolean => kind === Entry.HUGE || kind === Entry.HUGETLB;
 
+/**
+ * The entry a callback of walker level `level` is given. Above a folded level (the level's own
+ * none check is not real) the slot is the one of a lower level, and at this level it is never a
+ * leaf: the asm-generic nop?d.h headers make it present, and pX_leaf()/pX_trans_huge() are the
+ * generic false (on 2-level i386, x86's PSE-testing pud_leaf() is not built). So a huge entry
+ * there (i386's 4 MiB THP or hugetlb page, the pgd entry) is a table to pgd/p4d/pud_entry, and
+ * only pmd_entry sees it huge.
+ */
+function seenAt(w: MmWalk, level: LevelIndex, kind: EntryKind): EntryKind {
+  return !w.g.noneCheck[level] && isHuge(kind) ? Entry.TABLE : kind;
+}
+
 // ---- the printk points ----
 
 function callEntry(w: MmWalk, type: EntryCallbackName | 'hugetlb_entry', cb: CallbackModel, addr: Addr, next: Addr, entry: number): number {
@@ -219,7 +231,7 @@ function walkPudRange(w: MmWalk, addr: Addr, end: Addr): number {
     again: for (;;) {
       if (++retries > PUD_AGAIN_LIMIT) livelock(w, 2, addr);
       next = levelAddrEnd(g, 2, addr, end);
-      let pud = mm.entry(2, addr);
+      let pud = seenAt(w, 2, mm.entry(2, addr));
       if (real && pud === Entry.NONE) {
         if (hasInstall) err = allocTable(w, 3, addr);
         else if (ops.pte_hole) err = callPteHole(w, ops.pte_hole, addr, next, depth);
@@ -271,7 +283,7 @@ function walkP4dRange(w: MmWalk, addr: Addr, end: Addr): number {
   let next = addr;
   do {
     next = levelAddrEnd(g, 1, addr, end);
-    let p4d = w.mm.entry(1, addr);
+    let p4d = seenAt(w, 1, w.mm.entry(1, addr));
     if (real && p4d === Entry.NONE) {
       if (hasInstall) err = allocTable(w, 2, addr);
       else if (ops.pte_hole) err = callPteHole(w, ops.pte_hole, addr, next, depth);
@@ -301,7 +313,7 @@ function walkPgdRange(w: MmWalk, addr: Addr, end: Addr): number {
   let next = addr;
   do {
     next = levelAddrEnd(g, 0, addr, end);
-    let pgd = w.mm.entry(0, addr);
+    let pgd = seenAt(w, 0, w.mm.entry(0, addr));
     if (real && pgd === Entry.NONE) {
       if (hasInstall) err = allocTable(w, 1, addr);
       else if (ops.pte_hole) err = callPteHole(w, ops.pte_hole, addr, next, 0);

@@ -79,7 +79,8 @@ export function runScenario(scenario: Scenario, sink: (event: WalkEvent) => void
   return { mm, end: 'returned', events: w.seq };
 }
 
-// mm/madvise.c: madvise_guard_install() (6.13), from the walk on; the VMA checks and anon_vma_prepare() are not modelled.
+// mm/madvise.c: madvise_guard_install() (6.13), from the walk on, over the whole range at once; the VMA checks,
+// anon_vma_prepare() and madvise()'s per-VMA calls are not modelled (madvise-differences.ts says where they matter).
 function guardInstall(w: MmWalk, api: Scenario['walk']['api'], start: number, end: number): void {
   for (let i = 0; i < MAX_MADVISE_GUARD_RETRIES; i++) {
     const err = walkApi(w, api, start, end);

@@ -3,7 +3,9 @@
  * zap_page_range_single(vma, start, len, NULL) as madvise_guard_install uses
  * it between retries (mm/memory.c, 6.13): present PTEs are cleared, guard
  * markers stay, a huge entry the range covers whole is cleared, one it covers
- * in part is split first, and no page table is ever freed.
+ * in part is split first (zap_pmd_range() / zap_pud_range(): a `zap_split`
+ * event, which the trace does not print, since mm/pagewalk.c makes no such
+ * call), and no page table is ever freed.
  *
  * Not modelled: hugetlb VMAs (left untouched), swap and migration entries
  * (the model has none). The range is clipped to each VMA it meets, as the
@@ -49,10 +51,11 @@ function zapLevel(w: MmWalk, vma: Vma, level: LevelIndex, addr: Addr, end: Addr)
       if (next - addr === size) {
         clear(w, level, addr, kind); // zap_huge_pmd() / zap_huge_pud()
       } else {
-        // __split_huge_pmd() / split_huge_pud(), then zap what the range covers.
+        // __split_huge_pmd() / __split_huge_pud(), then zap what the range covers. The split is
+        // mm/memory.c's, not the walker's: a detail event, with no trace line.
         const value = level === 3 && isAnonymous(vma) ? Entry.TABLE : Entry.NONE;
         w.mm.splitEntry(level, addr, value);
-        w.emit({ type: level === 3 ? 'split_pmd' : 'split_pud', addr, value });
+        w.emit({ type: 'zap_split', level: LEVELS[level], addr, value });
         if (value === Entry.TABLE) zapLevel(w, vma, 4, addr, next);
       }
     } else if (kind === Entry.TABLE) {

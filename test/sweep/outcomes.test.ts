@@ -1,7 +1,7 @@
 // A sweep's outcomes and their grouping, checked against an independent
 // computation: each fault run live, its return value and failure read from
-// its events, and what it left behind read from the live page tables (not
-// from the recording, the reducer or the abort summary).
+// its events, and what it left behind and destroyed read from the live page
+// tables (not from the recording, the reducer or the abort summary).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -13,7 +13,9 @@ import { guardsOutside } from '../../src/sweep/outcomes.js';
 import { faultAt, recordSweep } from '../../src/sweep/record-sweep.js';
 import { sweepReport } from '../../src/sweep/sweep-report.js';
 import { foldEvents, initialState } from '../../src/replay/walk-state.js';
+import type { PageTables } from '../../src/mm/page-tables.js';
 import { runScenario } from '../../src/walker/run.js';
+import { lostBetween } from '../helpers/lost.js';
 import { EXAMPLES } from '../helpers/paths.js';
 import { tempDir } from '../helpers/recording.js';
 
@@ -40,18 +42,26 @@ interface Independent {
   readonly key: string;
   readonly ret: number | null;
   readonly stop: string;
+  /** What the run destroyed, by kind, from the tables before the walk and at its end. */
+  readonly destroyed: Record<string, number>;
 }
 
 function independentOutcome(scenario: Scenario): Independent {
   const events: WalkEvent[] = [];
   let before: string[] | null = null;
   let last: string[] = [];
-  runScenario(scenario, (e) => events.push(e), {
+  let tablesBefore: PageTables | null = null;
+  const { mm: tablesAfter } = runScenario(scenario, (e) => events.push(e), {
     inspect: (e, mm) => {
-      if (e.type === 'walk' && before === null) before = mm.dump();
+      if (e.type === 'walk' && before === null) {
+        before = mm.dump();
+        tablesBefore = mm.flatten();
+      }
       last = mm.dump();
     },
   });
+  const lost = lostBetween(tablesBefore!, tablesAfter);
+  const destroyed: Record<string, number> = { ...(lost.present ? { present: lost.present } : {}), ...lost.huge, ...(lost.guard ? { guard: lost.guard } : {}) };
   const lastOf = (type: string) => [...events].reverse().find((e) => e.type === type) as { value?: number } | undefined;
   const ret = lastOf('client_ret')?.value ?? lastOf('ret')?.value ?? null;
   const fail = events.find((e) => e.type === 'alloc_fail') as { level: string } | undefined;
@@ -66,7 +76,7 @@ function independentOutcome(scenario: Scenario): Independent {
     const old = was.get(key);
     for (const [i, kind] of entries) if (kind >= 2 && old?.get(i) !== kind) kinds.add(ENTRY_NAMES[kind]!);
   }
-  return { key: JSON.stringify([ret, stop, Object.entries(empty).sort(), [...kinds].sort()]), ret, stop };
+  return { key: JSON.stringify([ret, stop, Object.entries(empty).sort(), [...kinds].sort(), Object.keys(destroyed).sort()]), ret, stop, destroyed };
 }
 
 const guardScenarios = [
@@ -75,6 +85,14 @@ const guardScenarios = [
   loadScenario(join(EXAMPLES, 'guard-install-thp-partial.yaml')),
   loadScenario(join(EXAMPLES, 'la57-install-near-top.yaml')),
   loadScenario(join(EXAMPLES, 'i386-install-across-4m.yaml')),
+  loadScenario(join(EXAMPLES, 'i386-guard-install-thp-4m.yaml')),
+  loadScenario(join(EXAMPLES, 'guard-install-thp-whole.yaml')),
+  loadScenario(join(EXAMPLES, 'guard-install-over-pud-thp.yaml')),
+  parseScenario(`name: zap-between-allocs
+arch: x86_64
+vmas: [{ start: 0x400000, end: 0xc00000 }]
+state: [{ kind: pte, at: 0x400000 }, { kind: pte, at: 0x800000 }]
+walk: { api: walk_page_range_mm, start: 0x5fe000, end: 0xa01000, ops: { preset: guard-install } }`),
   parseScenario(`name: across-pud
 arch: x86_64
 vmas: [{ start: 0x3fc00000, end: 0x40400000 }]
@@ -103,11 +121,14 @@ describe('sweep outcomes, grouped', () => {
         assert.equal(group.ret, o.ret, group.description);
         assert.equal(group.stop, o.stop, group.description);
       }
+      // What each run destroyed, counted.
+      for (const run of report.runs) assert.deepEqual(run.destroyed, byLabel.get(run.label)!.destroyed, run.label);
       const counted = report.groups.reduce((sum, g) => sum + g.runs.length, 0);
       assert.equal(counted, report.runs.length);
       // The fault-free base stands apart, as the live fault-free run ends.
       const base = independentOutcome({ ...scenario, faults: [] });
       assert.equal(report.base.ret, base.ret);
+      assert.deepEqual(report.base.destroyed, base.destroyed);
     });
   }
 });

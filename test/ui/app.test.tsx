@@ -78,7 +78,7 @@ describe('the terminal UI on a recording', () => {
       if (['alloc_fail', 'oops', 'livelock', 'pte_map_fail'].includes(e.type)) return '!';
       const ret = 'ret' in e ? (e.ret as number) : e.type === 'ret' || e.type === 'client_ret' ? e.value : 0;
       if (ret < 0) return '!';
-      if (e.type === 'split_pmd' || e.type === 'split_pud') return 's';
+      if (e.type === 'split_pmd' || e.type === 'split_pud' || e.type === 'zap_split') return 's';
       if (e.type === 'zap') return 'z';
       if (e.type === 'ret' || e.type === 'client_ret') return '|';
       if (e.type === 'alloc') return 'a';
@@ -128,7 +128,7 @@ describe('the terminal UI on a recording', () => {
   const jumps: [string, string, (e: WalkEvent) => boolean][] = [
     ['a', 'A', ofType('alloc', 'alloc_fail')],
     ['e', 'E', failed],
-    ['s', 'S', ofType('split_pmd', 'split_pud')],
+    ['s', 'S', ofType('split_pmd', 'split_pud', 'zap_split')],
     ['i', 'I', ofType('set_pte')],
     ['z', 'Z', ofType('zap')],
     ['v', 'V', ofType('vma_enter')],

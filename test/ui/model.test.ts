@@ -56,6 +56,8 @@ function naiveCounts(state: WalkState, a: number, b: number): Counts {
 const SCENARIOS = [
   `${ROOT}test/fixtures/ui-rich.yaml`,
   `${EXAMPLES}i386-install-across-4m.yaml`,
+  `${EXAMPLES}i386-novma-thp-7.0.yaml`,
+  `${EXAMPLES}i386-guard-install-thp-4m.yaml`,
   `${EXAMPLES}arm64-64k-48-install-across-512m.yaml`,
   `${EXAMPLES}arm64-4k-39-install-one-page.yaml`,
   `${EXAMPLES}hugetlb-1g-and-hole.yaml`,
@@ -175,6 +177,21 @@ describe('the page-table tree', () => {
     }
   });
 
+  it('shows an i386 4 MiB THP as a huge pgd entry, and highlights it where the zap splits it into a table', async () => {
+    const { session, events } = await open(`${EXAMPLES}i386-guard-install-thp-4m.yaml`);
+    const split = events.find((e) => e.type === 'zap_split')!;
+    const rowsAt = (at: number, changed: ReturnType<typeof changedBy>) => {
+      const state = session.stateAt(at);
+      return treeRows(state, 0x800000, 0xc00000, { expanded: new Set(), collapsed: new Set(), followWalker: false, changed }).rows;
+    };
+    const before = rowsAt(split.seq - 1, []).find((r) => r.start === 0x800000 && r.table === 'pgd')!;
+    assert.equal(before.entry, Entry.HUGE);
+    assert.equal(before.end, 0xc00000);
+    const after = rowsAt(split.seq, changedBy(split, session.stateAt(split.seq).geometry)).find((r) => r.start === 0x800000 && r.table === 'pgd')!;
+    assert.equal(after.entry, Entry.TABLE);
+    assert.ok(after.changed, 'the split entry is highlighted');
+  });
+
   it('highlights the entry the event at the cursor changed, and only it', async () => {
     const { session, events } = await open(`${ROOT}test/fixtures/ui-rich.yaml`);
     const install = events.find((e) => e.type === 'set_pte')!;
@@ -220,5 +237,12 @@ describe('the session', () => {
       const { events } = await open(file);
       for (const e of events) assert.ok(explain(e).length > 10, `${e.type} is explained`);
     }
+  });
+
+  it("does not call the guard-install client's return madvise()'s, nor a zap's split the walker's", () => {
+    const ret = explain({ seq: 9, type: 'client_ret', value: 0 });
+    assert.match(ret, /^the guard-install client returns 0: madvise_guard_install\(\)'s retry loop, run once over the whole range \(not madvise\(\)/);
+    const split = explain({ seq: 5, type: 'zap_split', level: 'pmd', addr: 0x600000, value: Entry.TABLE });
+    assert.match(split, /zap_pmd_range\(\) splits it .* not the walker's, so the trace prints no line/);
   });
 });

@@ -4,6 +4,7 @@ import { hex } from '../../mm/geometry.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import type { Scenario } from '../../scenario/scenario.js';
 import { expectationWords } from '../../sweep/sweep-report.js';
+import { madviseDifferences } from '../../walker/madvise-differences.js';
 
 export function checkCommand(file: string): void {
   const scenario = loadScenario(file);
@@ -11,9 +12,17 @@ export function checkCommand(file: string): void {
   for (const note of scenarioNotes(scenario)) process.stderr.write(`walkback: note: ${note}\n`);
 }
 
+/** What a preset is, in a few words: the ops of a kernel user, not the madvise() call around them. */
+const PRESET_WORDS: Record<string, string> = {
+  'guard-install': "madvise_guard_install()'s retry loop, once over the whole range; not madvise(), which calls it per VMA after its VMA checks",
+  'guard-remove': "MADV_GUARD_REMOVE's walk, once over the whole range; not madvise(), which walks per VMA after its VMA checks",
+};
+
 export function describeScenario(s: Scenario): string {
   const ops =
-    s.walk.ops.preset !== null ? `preset ${s.walk.ops.preset}` : Object.keys(s.walk.ops.callbacks).join(', ') || 'no callbacks';
+    s.walk.ops.preset !== null
+      ? `preset ${s.walk.ops.preset} (${PRESET_WORDS[s.walk.ops.preset]})`
+      : Object.keys(s.walk.ops.callbacks).join(', ') || 'no callbacks';
   const faults = s.faults.length ? `, ${s.faults.length} fault${s.faults.length > 1 ? 's' : ''}` : '';
   const expects = expectationWords(s.expect);
   return (
@@ -33,5 +42,7 @@ export function scenarioNotes(s: Scenario): string[] {
     );
   if (s.walk.start >= s.walk.end && s.walk.api !== 'walk_page_vma')
     notes.push(`start ${hex(s.walk.start)} is not below end ${hex(s.walk.end)}: the walk will return -22 (EINVAL)`);
+  // The presets are the kernel users' ops, not madvise(): say where madvise() over the range would differ.
+  notes.push(...madviseDifferences(s));
   return notes;
 }

@@ -46,7 +46,7 @@ const nanos = (depth: number): number => (depth + 3) / 1000;
 /** µs to the nanosecond, printed without float noise. */
 const micros = (us: number): number => Math.round(us * 1000) / 1000;
 const TID = 1;
-const INSTANTS = new Set(['alloc', 'alloc_fail', 'split_pmd', 'split_pud', 'pte_map_fail', 'zap', 'oops', 'livelock', 'client_ret']);
+const INSTANTS = new Set(['alloc', 'alloc_fail', 'split_pmd', 'split_pud', 'zap_split', 'pte_map_fail', 'zap', 'oops', 'livelock', 'client_ret']);
 
 /** The trace events of a walk, in the order they can be written. */
 export function* perfettoEvents(events: Iterable<WalkEvent>, geometry: Geometry, title: string): Generator<TraceEvent> {
@@ -91,7 +91,7 @@ export function* perfettoEvents(events: Iterable<WalkEvent>, geometry: Geometry,
         break;
     }
     if (range) yield* enter(e, range);
-    if (INSTANTS.has(e.type)) yield instant(e, formatEventLine(e), e.type === 'alloc' ? 'alloc' : e.type.startsWith('split') ? 'split' : e.type === 'zap' ? 'zap' : e.type === 'client_ret' ? 'client' : 'failure');
+    if (INSTANTS.has(e.type)) yield instant(e, formatEventLine(e), e.type === 'alloc' ? 'alloc' : e.type.startsWith('split') || e.type === 'zap_split' ? 'split' : e.type === 'zap' ? 'zap' : e.type === 'client_ret' ? 'client' : 'failure');
     else {
       const ret = eventRet(e);
       if (ret !== null && ret !== 0) yield instant(e, `${e.type} returned ${ret}`, 'failure');

@@ -9,6 +9,7 @@ import { ACTION_NAMES, entryName } from '../../events/walk-event.js';
 import { hex } from '../../mm/geometry.js';
 import { describeVma } from '../../mm/vmas.js';
 import type { AbortSummary } from '../../replay/abort-summary.js';
+import { destroyedWords } from '../../replay/abort-summary.js';
 import type { ReadStatus } from '../../replay/open-recording.js';
 import { entryRuns, tableCounts } from '../../replay/selectors.js';
 import type { EntryRunView } from '../../replay/selectors.js';
@@ -103,12 +104,17 @@ export function formatSummary(s: AbortSummary): string[] {
   if (s.installed.length > 20) lines.push(`    ... ${s.installed.length - 20} more runs`);
   if (s.splits.length) {
     lines.push(`  split: ${s.splits.length}`);
-    for (const x of s.splits.slice(0, 20)) lines.push(`    #${x.seq} ${x.level} ${hex(x.addr)} -> ${x.result}`);
+    for (const x of s.splits.slice(0, 20)) lines.push(`    #${x.seq} ${x.level} ${hex(x.addr)} -> ${x.result}${x.by === 'zap' ? ' (by the zap)' : ''}`);
   }
   if (s.zaps.length) {
     lines.push(`  zapped: ${s.zaps.length}`);
     for (const z of s.zaps.slice(0, 20)) lines.push(`    #${z.seq} ${hex(z.start)}-${hex(z.end)}`);
   }
+  // What the run took away, beside what it left: mappings (and guard markers) that were there and are gone.
+  lines.push(`  destroyed: ${destroyedWords(s.destroyed)}`);
+  for (const h of s.destroyed.huge.slice(0, 20))
+    lines.push(`    #${h.seq} huge ${h.level} ${hex(h.start)}-${hex(h.end)} (${h.event === 'clear' ? 'zapped whole' : `${h.event}: cleared`})`);
+  if (s.destroyed.huge.length > 20) lines.push(`    ... ${s.destroyed.huge.length - 20} more`);
   return lines;
 }
 
@@ -139,8 +145,14 @@ export function summaryJson(s: AbortSummary): Record<string, unknown> {
     unreached: s.unreached ? [hex(s.unreached[0]), hex(s.unreached[1])] : null,
     allocated: s.allocated.map((a) => ({ seq: a.seq, level: a.level, addr: hex(a.addr), start: hex(a.start), end: hex(a.end), empty: a.empty })),
     installed: s.installed.map((r) => ({ start: hex(r.start), end: hex(r.end), count: r.count, entry: r.entry, firstSeq: r.firstSeq, lastSeq: r.lastSeq })),
-    splits: s.splits.map((x) => ({ seq: x.seq, level: x.level, addr: hex(x.addr), result: x.result })),
+    splits: s.splits.map((x) => ({ seq: x.seq, level: x.level, addr: hex(x.addr), result: x.result, by: x.by })),
     zaps: s.zaps.map((z) => ({ seq: z.seq, start: hex(z.start), end: hex(z.end) })),
+    destroyed: {
+      present: s.destroyed.present,
+      guard: s.destroyed.guard,
+      huge: s.destroyed.huge.map((h) => ({ seq: h.seq, level: h.level, start: hex(h.start), end: hex(h.end), event: h.event })),
+      bytes: s.destroyed.bytes,
+    },
   };
 }
 

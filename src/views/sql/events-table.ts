@@ -83,6 +83,7 @@ export function eventRow(e: WalkEvent): unknown[] {
       break;
     case 'split_pmd':
     case 'split_pud':
+    case 'zap_split':
       addr = e.addr;
       ent = entry(e.value);
       break;

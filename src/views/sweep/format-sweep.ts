@@ -61,14 +61,33 @@ function tables(counts: Partial<Record<LevelName, number>>): string {
   return parts.length ? `${parts.join(', ')}` : 'none';
 }
 
-function installedRange(group: OutcomeGroup): string {
-  const parts = Object.entries(group.installed).map(([kind, range]) => [kind, range ?? [0, 0]] as const).map(([kind, [lo, hi]]) => (lo === hi ? `${n(lo)} ${kind}` : `${n(lo)} to ${n(hi)} ${kind}`));
+/** Counts by kind, a range where they vary: '2 guard', '1 to 4 guard'; `word` names a kind for its count. */
+function rangeWords(counts: Partial<Record<string, readonly [number, number]>>, word: (kind: string, count: number) => string = (k) => k): string {
+  const parts = Object.entries(counts)
+    .map(([kind, range]) => [kind, range ?? [0, 0]] as const)
+    .map(([kind, [lo, hi]]) => (lo === hi ? `${n(lo)} ${word(kind, hi)}` : `${n(lo)} to ${n(hi)} ${word(kind, hi)}`));
   return parts.length ? parts.join(', ') : 'none';
+}
+
+function installedRange(group: OutcomeGroup): string {
+  return rangeWords(group.installed);
+}
+
+/** A kind of entry destroyed, for a count: 'present PTEs', 'huge pmd', 'guard markers'. */
+function destroyedKind(kind: string, count: number): string {
+  const s = count === 1 ? '' : 's';
+  return kind === 'present' ? `present PTE${s}` : kind === 'guard' ? `guard marker${s}` : `${kind}${s}`;
+}
+
+/** What a run destroyed, by kind with counts: '2 present PTEs, 1 huge pmd'. */
+function destroyedWords(destroyed: Partial<Record<string, number>>): string {
+  return rangeWords(Object.fromEntries(Object.entries(destroyed).map(([k, c]) => [k, [c ?? 0, c ?? 0] as const])), destroyedKind);
 }
 
 function baseLine(base: RunOutcome): string {
   const installed = Object.entries(base.installed).map(([k, c]) => `${n(c ?? 0)} ${k}`);
-  return `fault-free: ret ${base.ret ?? 'none'}, ${base.outcome}, ${n(base.events)} events; tables allocated: ${tables(base.allocated)}; PTEs installed: ${installed.length ? installed.join(', ') : 'none'}${base.violations.length ? `\n  BREAKS EXPECTATIONS: ${base.violations.join('; ')}` : ''}`;
+  const destroyed = Object.keys(base.destroyed).length ? `; destroyed: ${destroyedWords(base.destroyed)}` : '';
+  return `fault-free: ret ${base.ret ?? 'none'}, ${base.outcome}, ${n(base.events)} events; tables allocated: ${tables(base.allocated)}; PTEs installed: ${installed.length ? installed.join(', ') : 'none'}${destroyed}${base.violations.length ? `\n  BREAKS EXPECTATIONS: ${base.violations.join('; ')}` : ''}`;
 }
 
 export function formatSweepReport(report: SweepReport, size: string): string[] {
@@ -96,7 +115,8 @@ export function formatSweepReport(report: SweepReport, size: string): string[] {
     lines.push(``, `${mark}${String(i + 1).padStart(3)}. ${plural(g.runs.length, 'point')}: ${g.description}`);
     const where = g.stopAddrs ? (g.stopAddrs[0] === g.stopAddrs[1] ? `, at ${hex(g.stopAddrs[0])}` : `, at ${hex(g.stopAddrs[0])} to ${hex(g.stopAddrs[1])}`) : '';
     lines.push(`       fails at: ${compressLabels(g.labels)} (run${g.runs.length === 1 ? '' : 's'} ${compressRuns(g.runs)})${where}`);
-    lines.push(`       empty tables left: ${tables(g.empty)}; PTEs installed: ${installedRange(g)}`);
+    const destroyed = Object.keys(g.destroyed).length ? `; destroyed: ${rangeWords(g.destroyed, destroyedKind)}` : '';
+    lines.push(`       empty tables left: ${tables(g.empty)}; PTEs installed: ${installedRange(g)}${destroyed}`);
     for (const v of g.violations) lines.push(`       BREAKS EXPECTATION: ${v}`);
   });
   const example = report.groups[report.groups.length - 1]!.runs[0]!;
@@ -123,6 +143,7 @@ export function sweepJson(report: SweepReport, bytes: number): unknown {
     allocated: r.allocated,
     empty: r.empty,
     installed: r.installed,
+    destroyed: r.destroyed,
     violations: r.violations,
   });
   return {
@@ -142,6 +163,7 @@ export function sweepJson(report: SweepReport, bytes: number): unknown {
       stopAddrs: g.stopAddrs && { first: hex(g.stopAddrs[0]), last: hex(g.stopAddrs[1]) },
       empty: g.empty,
       installed: Object.fromEntries(Object.entries(g.installed).map(([k, r]) => [k, { min: r?.[0] ?? 0, max: r?.[1] ?? 0 }])),
+      destroyed: Object.fromEntries(Object.entries(g.destroyed).map(([k, r]) => [k, { min: r?.[0] ?? 0, max: r?.[1] ?? 0 }])),
       runs: g.runs,
       labels: g.labels,
       violations: g.violations,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * Any event as one line: its trace line, or, for the events the trace does
- * not show (set-up, vma_enter, clear, livelock), a description in parentheses.
+ * not show (set-up, vma_enter, clear, zap_split, livelock), a description in parentheses.
  */
 import type { WalkEvent } from '../../events/walk-event.js';
 import { hex } from '../../mm/geometry.js';
@@ -18,6 +18,8 @@ export function describeDetail(e: WalkEvent): string {
       return `(walk->vma = ${hex(e.start)}-${hex(e.end)})`;
     case 'clear':
       return `(clear ${e.level} ${hex(e.addr)})`;
+    case 'zap_split':
+      return `(zap splits the huge ${e.level} at ${hex(e.addr)})`;
     case 'livelock':
       return `(livelock: ${e.level} ${hex(e.addr)} asks for ACTION_AGAIN forever)`;
     default:

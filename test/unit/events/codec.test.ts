@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ChunkEncoder, CodecError, decodeChunk } from '../../../src/events/codec.js';
 import type { WalkEvent } from '../../../src/events/walk-event.js';
-import { CALLBACKS, ENTRY_CALLBACKS, LEVELS, STATE_KINDS, WALK_APIS } from '../../../src/events/walk-event.js';
+import { CALLBACKS, ENTRY_CALLBACKS, EVENT_TYPES, LEVELS, STATE_KINDS, WALK_APIS } from '../../../src/events/walk-event.js';
 import { parseScenario } from '../../../src/scenario/load-scenario.js';
 import { events } from '../../helpers/run.js';
 import { readdirSync } from 'node:fs';
@@ -44,6 +44,7 @@ const anyEvent: fc.Arbitrary<Omit<WalkEvent, 'seq'>> = fc.oneof(
   fc.record({ type: fc.constant('pte_map_fail' as const), addr, injected: fc.boolean() }),
   fc.record({ type: fc.constant('oops' as const), callback: fc.constantFrom(...CALLBACKS), addr }),
   fc.record({ type: fc.constant('livelock' as const), level: fc.constantFrom(...LEVELS), addr }),
+  fc.record({ type: fc.constant('zap_split' as const), level: fc.constantFrom('pmd' as const, 'pud' as const), addr, value: entry }),
 ) as fc.Arbitrary<Omit<WalkEvent, 'seq'>>;
 
 describe('chunk codec', () => {
@@ -96,5 +97,16 @@ walk: { start: 0x40000000, end: 0x40400000, ops: { pmd_entry: ok, pte_entry: ok 
     const data = enc.finish();
     assert.throws(() => decodeChunk(data.subarray(0, data.length - 1), 0, 4096), CodecError);
     assert.throws(() => decodeChunk(Uint8Array.of(31), 0, 4096), CodecError);
+  });
+
+  it('keeps the kind numbers recordings already hold: new event types are appended, and fit the header', () => {
+    // Schema 3 as first released: the kind number of each type is its index here.
+    const released = [
+      'vma', 'state', 'walk', 'ret', 'client_ret', 'vma_enter', 'test_walk', 'pre_vma', 'post_vma', 'hole',
+      'pgd_entry', 'p4d_entry', 'pud_entry', 'pmd_entry', 'pte_entry', 'hugetlb_entry', 'install_pte', 'set_pte',
+      'alloc', 'alloc_fail', 'split_pmd', 'split_pud', 'clear', 'zap', 'pte_map_fail', 'oops', 'livelock',
+    ];
+    assert.deepEqual(EVENT_TYPES.slice(0, released.length), released);
+    assert.ok(EVENT_TYPES.length <= 32, 'a chunk header has 5 bits for the type');
   });
 });

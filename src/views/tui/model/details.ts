@@ -23,7 +23,7 @@ export function explain(e: WalkEvent): string {
     case 'ret':
       return `the walk returns ${e.value}${e.why ? `: ${WHY[e.why] ?? ''}` : ''}`;
     case 'client_ret':
-      return `madvise_guard_install() returns ${e.value}`;
+      return `the guard-install client returns ${e.value}: madvise_guard_install()'s retry loop, run once over the whole range (not madvise(), which calls it per VMA after checks walkback does not model)`;
     case 'hole':
       return `pte_hole(${hex(e.start)}, ${hex(e.end)}, depth ${e.depth}) returned ${e.ret}, walk->action ${action(e.action)}${e.depth === -1 ? ' (outside any VMA, or a VM_PFNMAP VMA)' : ''}`;
     case 'pgd_entry':
@@ -58,6 +58,10 @@ export function explain(e: WalkEvent): string {
       return `the client zaps ${hex(e.start)}-${hex(e.end)}: present PTEs and huge entries go, guard markers and tables stay`;
     case 'clear':
       return `the ${e.level} entry at ${hex(e.addr)} is cleared (it was ${entryName(e.old)})`;
+    case 'zap_split':
+      return `the zap covers the huge ${e.level} at ${hex(e.addr)} in part: zap_${e.level}_range() splits it (__split_huge_${e.level}), and it ${
+        e.value === 1 ? 'becomes its deposited table of present PTEs' : 'is cleared'
+      }; mm/memory.c's split, not the walker's, so the trace prints no line`;
     case 'vma':
     case 'state':
     case 'vma_enter':

@@ -59,6 +59,8 @@ export function changedBy(e: WalkEvent | null, g: Geometry): Span[] {
       return [slot(3, e.addr)];
     case 'split_pud':
       return [slot(2, e.addr)];
+    case 'zap_split':
+      return [slot(LEVELS.indexOf(e.level) as LevelIndex, e.addr)];
     case 'clear':
       return [slot(ownerLevel(g, LEVELS.indexOf(e.level) as LevelIndex), e.addr)];
     case 'state': {

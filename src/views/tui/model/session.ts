@@ -24,7 +24,7 @@ import { formatTraceLine } from '../../../events/trace-line.js';
 export const JUMPS = {
   alloc: ['alloc', 'alloc_fail'],
   failure: ['alloc_fail', 'oops', 'livelock', 'pte_map_fail', 'pgd_entry', 'p4d_entry', 'pud_entry', 'pmd_entry', 'pte_entry', 'hugetlb_entry', 'install_pte', 'hole', 'pre_vma'],
-  split: ['split_pmd', 'split_pud'],
+  split: ['split_pmd', 'split_pud', 'zap_split'],
   install: ['set_pte'],
   zap: ['zap'],
   vma: ['vma_enter'],
