@@ -148,6 +148,17 @@ export function guardsOutside(before: WalkState, state: WalkState, start: number
   return { count, first };
 }
 
+/** The least and the greatest of some numbers (a loop: a group can hold more runs than fit on the stack as arguments). */
+function range(values: readonly number[]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
 /** Group runs by outcome: same return value, same stop, same empty tables, same kinds of PTE installed. */
 export function groupOutcomes(outcomes: readonly RunOutcome[]): OutcomeGroup[] {
   const groups = new Map<string, RunOutcome[]>();
@@ -160,13 +171,12 @@ export function groupOutcomes(outcomes: readonly RunOutcome[]): OutcomeGroup[] {
   return [...groups.entries()].map(([description, runs]) => {
     const installed: Partial<Record<string, [number, number]>> = {};
     for (const kind of Object.keys(runs[0]!.installed)) {
-      const counts = runs.map((r) => r.installed[kind] ?? 0);
-      installed[kind] = [Math.min(...counts), Math.max(...counts)];
+      installed[kind] = range(runs.map((r) => r.installed[kind] ?? 0));
     }
     const addrs = runs.map((r) => r.stopAddr).filter((a): a is number => a !== null);
     return {
       description,
-      stopAddrs: addrs.length ? [Math.min(...addrs), Math.max(...addrs)] : null,
+      stopAddrs: addrs.length ? range(addrs) : null,
       ret: runs[0]!.ret,
       stop: runs[0]!.stop,
       empty: runs[0]!.empty,
