@@ -11,7 +11,7 @@ import { ScenarioError } from '../scenario/errors.js';
 import { RecordingError } from '../replay/recording-error.js';
 import { packageVersion } from '../recorder/package-root.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, RuntimeError, UsageError } from './errors.js';
-import { exitQuietlyOnBrokenPipe } from './output.js';
+import { ReaderGone, writeStdout } from './output.js';
 
 /** An option that takes one value: given twice, say so (rather than keep the last silently). */
 function once(value: string, previous: string | undefined): string {
@@ -28,7 +28,7 @@ function buildProgram(): Command {
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`walkback: ${text.replace(/^error: /, '')}`) })
+    .configureOutput({ writeOut: writeStdout, outputError: (text, write) => write(`walkback: ${text.replace(/^error: /, '')}`) })
     .showHelpAfterError('(walkback --help lists the commands)')
     .addHelpText(
       'after',
@@ -156,13 +156,12 @@ Examples:
 
 /** Run the CLI; resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  exitQuietlyOnBrokenPipe();
   const program = buildProgram();
-  if (argv.length === 0) {
-    program.outputHelp();
-    return EXIT_USAGE;
-  }
   try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT_USAGE;
+    }
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT_OK;
   } catch (error) {
@@ -171,6 +170,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 function report(error: unknown): number {
+  // A reader who closes the pipe (walkback trace x | head) is not an error: the command stopped at once.
+  if (error instanceof ReaderGone) return EXIT_OK;
   if (error instanceof CommanderError) {
     // Commander has printed its own message (help, version, or a usage error).
     return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version'

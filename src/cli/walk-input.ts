@@ -2,7 +2,7 @@
 /**
  * A walk as the commands that take either kind of file see it: a recording
  * (one of its runs, with --run), or a scenario run here in memory. For
- * diff and export; trace streams a scenario's events instead.
+ * diff; trace and export stream a scenario's events instead.
  */
 import type { WalkEvent } from '../events/walk-event.js';
 import type { Geometry } from '../mm/geometry.js';

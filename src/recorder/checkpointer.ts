@@ -34,7 +34,7 @@ export class Checkpointer {
 
   /** Add the checkpoint "before event `seq`" (the tables written since the last one, and the context) to a batch. */
   checkpoint(seq: number, batch: Batch): void {
-    batch.versions.push(...tableVersions(this.tables, this.tables.takeDirty(), seq));
+    for (const version of tableVersions(this.tables, this.tables.takeDirty(), seq)) batch.versions.push(version);
     batch.checkpoints.push({ seq, context: contextOf(this.builder.finish()) });
   }
 

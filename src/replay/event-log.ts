@@ -60,9 +60,9 @@ export class MemoryLog implements EventLog {
     this.rows = [];
     for (const e of events) {
       indexer.add(e);
-      if ((e.seq + 1) % every === 0) this.rows.push(...indexer.take());
+      if ((e.seq + 1) % every === 0) for (const row of indexer.take()) this.rows.push(row);
     }
-    this.rows.push(...indexer.take());
+    for (const row of indexer.take()) this.rows.push(row);
   }
 
   get length(): number {

@@ -103,7 +103,7 @@ export class NotableStore {
       }
       for (let i = lowerBound(rows, from, rowSeq); i < rows.length && rows[i]!.seq < to; i++) out.push(rows[i]!);
     }
-    if (sqlKinds.length) out.push(...this.select(sqlKinds, from, to, near));
+    if (sqlKinds.length) for (const row of this.select(sqlKinds, from, to, near)) out.push(row);
     if (kinds.length > 1) out.sort((a, b) => a.seq - b.seq);
     return near ? out.filter((r) => r.addr !== null && r.addr >= near[0] && r.addr < near[1]) : out;
   }
@@ -156,7 +156,7 @@ export class NotableStore {
       } else {
         rows = this.shared
           .prepare(`SELECT ${COLUMNS} FROM notable ${hint} WHERE run = ? AND ${where} AND seq >= ? AND seq < ? ORDER BY seq`, 'raw')
-          .all(segment.run, ...params, lo, hi) as RawRow[];
+          .all([segment.run, ...params, lo, hi]) as RawRow[];
       }
       for (const row of rows) {
         const step = row[10];

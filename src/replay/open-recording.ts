@@ -486,12 +486,16 @@ export class Recording {
     return table;
   }
 
-  /** Run a read-only SQL query (walkback sql). */
-  query(sql: string): { columns: string[]; rows: unknown[][] } {
+  /**
+   * Run a read-only SQL query (walkback sql): its rows as SQLite yields them
+   * (the connection is busy until they are read or the iterator is returned),
+   * integers as BigInt so that none is rounded through a double.
+   */
+  query(sql: string): { columns: string[]; rows: IterableIterator<unknown[]> } {
     const statement = this.db.prepare(sql);
     if (!statement.reader) throw new RecordingError(this.file, 'walkback sql runs queries that read (SELECT, WITH, PRAGMA); the recording is opened read-only');
-    statement.raw(true);
-    return { columns: statement.columns().map((c) => c.name), rows: statement.all() as unknown[][] };
+    statement.raw(true).safeIntegers(true);
+    return { columns: statement.columns().map((c) => c.name), rows: statement.iterate() as IterableIterator<unknown[]> };
   }
 
   /** The database, for read-only helpers (the SQL front end registers its virtual tables here). */

@@ -117,8 +117,7 @@ export function destroyedCounts(d: Destroyed): Partial<Record<string, number>> {
 function ranges(runs: readonly RunOutcome[], of: (r: RunOutcome) => Partial<Record<string, number>>): Partial<Record<string, [number, number]>> {
   const out: Partial<Record<string, [number, number]>> = {};
   for (const kind of Object.keys(of(runs[0]!))) {
-    const counts = runs.map((r) => of(r)[kind] ?? 0);
-    out[kind] = [Math.min(...counts), Math.max(...counts)];
+    out[kind] = range(runs.map((r) => of(r)[kind] ?? 0));
   }
   return out;
 }
@@ -174,6 +173,17 @@ export function guardsOutside(before: WalkState, state: WalkState, start: number
   return { count, first };
 }
 
+/** The least and the greatest of some numbers (a loop: a group can hold more runs than fit on the stack as arguments). */
+function range(values: readonly number[]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
 /** Group runs by outcome: same return value, same stop, same kinds of entry destroyed, same empty tables, same kinds of PTE installed. */
 export function groupOutcomes(outcomes: readonly RunOutcome[]): OutcomeGroup[] {
   const groups = new Map<string, RunOutcome[]>();
@@ -189,7 +199,7 @@ export function groupOutcomes(outcomes: readonly RunOutcome[]): OutcomeGroup[] {
     const addrs = runs.map((r) => r.stopAddr).filter((a): a is number => a !== null);
     return {
       description,
-      stopAddrs: addrs.length ? [Math.min(...addrs), Math.max(...addrs)] : null,
+      stopAddrs: addrs.length ? range(addrs) : null,
       ret: runs[0]!.ret,
       stop: runs[0]!.stop,
       empty: runs[0]!.empty,

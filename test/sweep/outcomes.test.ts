@@ -9,7 +9,8 @@ import type { WalkEvent } from '../../src/events/walk-event.js';
 import { ENTRY_NAMES } from '../../src/events/walk-event.js';
 import { loadScenario, parseScenario } from '../../src/scenario/load-scenario.js';
 import type { Scenario } from '../../src/scenario/scenario.js';
-import { guardsOutside } from '../../src/sweep/outcomes.js';
+import { groupOutcomes, guardsOutside } from '../../src/sweep/outcomes.js';
+import type { RunOutcome } from '../../src/sweep/outcomes.js';
 import { faultAt, recordSweep } from '../../src/sweep/record-sweep.js';
 import { sweepReport } from '../../src/sweep/sweep-report.js';
 import { foldEvents, initialState } from '../../src/replay/walk-state.js';
@@ -181,5 +182,22 @@ walk: { api: walk_page_range_mm, start: 0x401000, end: 0x403000, ops: { preset: 
     assert.deepEqual(guardsOutside(initialState(scenario.geometry), afterWalk, 0x401000, 0x403000), { count: 1, first: 0x400000 });
     // And a narrower range leaves the walk's own second marker outside it.
     assert.deepEqual(guardsOutside(before, afterWalk, 0x401000, 0x402000), { count: 1, first: 0x402000 });
+  });
+});
+
+describe('grouping many runs', () => {
+  it('300,000 runs of one outcome: the counts and stop addresses that vary are ranges (no spread of the runs onto the stack)', () => {
+    const runs = 300_000;
+    const outcomes: RunOutcome[] = Array.from({ length: runs }, (_, i) => ({
+      run: i + 1, label: `alloc ${i + 1}`, point: { kind: 'alloc', nth: i + 1, seq: 2 * i }, events: 2 * i + 3, outcome: 'aborted', ret: -12,
+      stop: 'alloc_fail pte', stopSeq: 2 * i, stopAddr: 0x40000000 + i * 0x200000, allocated: { pte: i }, empty: {}, installed: { guard: 1 + ((i * 7) % 1000) }, destroyed: { present: 1 + (i % 5) },
+      violations: [], groupViolations: [],
+    }));
+    const groups = groupOutcomes(outcomes);
+    assert.equal(groups.length, 1);
+    assert.deepEqual(groups[0]!.installed, { guard: [1, 1000] });
+    assert.deepEqual(groups[0]!.destroyed, { present: [1, 5] });
+    assert.deepEqual(groups[0]!.stopAddrs, [0x40000000, 0x40000000 + (runs - 1) * 0x200000]);
+    assert.equal(groups[0]!.runs.length, runs);
   });
 });

@@ -5,10 +5,11 @@ import { loadScenario } from '../../scenario/load-scenario.js';
 import type { Scenario } from '../../scenario/scenario.js';
 import { expectationWords } from '../../sweep/sweep-report.js';
 import { madviseDifferences } from '../../walker/madvise-differences.js';
+import { writeStdout } from '../output.js';
 
 export function checkCommand(file: string): void {
   const scenario = loadScenario(file);
-  process.stdout.write(`${file}: ok: ${describeScenario(scenario)}\n`);
+  writeStdout(`${file}: ok: ${describeScenario(scenario)}\n`);
   for (const note of scenarioNotes(scenario)) process.stderr.write(`walkback: note: ${note}\n`);
 }
 

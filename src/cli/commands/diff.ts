@@ -13,6 +13,7 @@ import { UsageError } from '../errors.js';
 import { parseRun } from '../inputs.js';
 import { openWalk } from '../walk-input.js';
 import type { WalkInput } from '../walk-input.js';
+import { writeStdout } from '../output.js';
 
 export interface DiffFlags {
   readonly run?: readonly string[];
@@ -45,7 +46,7 @@ export async function diffCommand(first: string, second: string | undefined, fla
       return await openDiffUi(a, b, firstDivergence(a.replay.log, b.replay.log, alikeBefore));
     }
     const comparison = compareRuns(a, b, { context, alikeBefore });
-    process.stdout.write(
+    writeStdout(
       flags.json
         ? `${JSON.stringify(diffJson(a, b, comparison), null, 2)}\n`
         : `${formatDiff(a, b, comparison, { width: process.stdout.columns || 160 }).join('\n')}\n`,

@@ -9,11 +9,14 @@
 import { closeSync, existsSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import type { WalkEvent } from '../../events/walk-event.js';
 import type { Geometry } from '../../mm/geometry.js';
-import { perfettoJson } from '../../views/export/perfetto.js';
+import { loadScenario } from '../../scenario/load-scenario.js';
+import { runScenario } from '../../walker/run.js';
+import { PerfettoDocument } from '../../views/export/perfetto.js';
 import { eventJson } from '../../views/show/show.js';
+import type { TextSink } from '../../views/text-sink.js';
 import { formatTraceLine } from '../../events/trace-line.js';
 import { RuntimeError, UsageError } from '../errors.js';
-import { parseRun } from '../inputs.js';
+import { isRecordingInput, parseRun, runOfScenario } from '../inputs.js';
 import { LineWriter } from '../output.js';
 import { openWalk } from '../walk-input.js';
 import { packageVersion } from '../../recorder/package-root.js';
@@ -28,15 +31,59 @@ export interface ExportFlags {
   readonly run?: string;
 }
 
-function* pieces(format: ExportFormat, events: Iterable<WalkEvent>, geometry: Geometry, title: string, about: Record<string, unknown>): Generator<string> {
-  if (format === 'perfetto') return yield* perfettoJson(events, geometry, title, about);
-  for (const e of events) {
-    if (format === 'jsonl') yield `${JSON.stringify(eventJson(e))}\n`;
-    else {
+/** A format, fed the walk's events one at a time: each is written as soon as it can be. */
+interface FormatWriter {
+  add(e: WalkEvent): void;
+  end(): void;
+}
+
+function formatWriter(format: ExportFormat, out: TextSink, geometry: Geometry, title: string, about: Record<string, unknown>): FormatWriter {
+  if (format === 'perfetto') return new PerfettoDocument(out, geometry, title, about);
+  if (format === 'jsonl') return { add: (e) => out.write(`${JSON.stringify(eventJson(e))}\n`), end: () => {} };
+  return {
+    add: (e) => {
       const line = formatTraceLine(e);
-      if (line !== null) yield `${line}\n`;
-    }
+      if (line !== null) out.write(`${line}\n`);
+    },
+    end: () => {},
+  };
+}
+
+/** The walk to export: a recording's run, read chunk by chunk, or a scenario, walked as it is written out. */
+interface ExportSource {
+  readonly name: string;
+  readonly arch: string;
+  readonly kernel: string;
+  readonly geometry: Geometry;
+  /** The run of the recording, or null for a scenario. */
+  readonly run: number | null;
+  /** Hand every event to `add`, in order. */
+  feed(add: (e: WalkEvent) => void): void;
+  close(): void;
+}
+
+function openSource(input: string, run: number | undefined): ExportSource {
+  if (isRecordingInput(input)) {
+    const walk = openWalk(input, run);
+    return {
+      ...walk,
+      run: walk.recording!.run,
+      feed: (add) => {
+        for (const e of walk.replay.log.events(0, walk.replay.length)) add(e);
+      },
+    };
   }
+  if (run !== undefined) throw runOfScenario(input);
+  const scenario = loadScenario(input);
+  return {
+    name: scenario.name,
+    arch: scenario.arch,
+    kernel: scenario.kernel,
+    geometry: scenario.geometry,
+    run: null,
+    feed: (add) => void runScenario(scenario, add),
+    close: () => {},
+  };
 }
 
 export function exportCommand(input: string, flags: ExportFlags): void {
@@ -47,20 +94,17 @@ export function exportCommand(input: string, flags: ExportFlags): void {
     if (statSync(flags.output).isDirectory()) throw new UsageError(`-o ${flags.output} is a directory; give a file name`);
     if (!flags.force) throw new UsageError(`${flags.output} exists; pass --force to replace it, or choose another -o`);
   }
-  const walk = openWalk(input, run);
-  const events = walk.replay.log.events(0, walk.replay.length);
-  const runText = walk.recording && walk.recording.run ? ` run ${walk.recording.run}` : '';
-  const title = `walkback ${walk.name} (${walk.arch}, ${walk.kernel})${runText}`;
+  const source = openSource(input, run);
+  const runText = source.run ? ` run ${source.run}` : '';
+  const title = `walkback ${source.name} (${source.arch}, ${source.kernel})${runText}`;
   const about = {
     walkback: packageVersion(),
-    ...(walk.recording ? { recording: input, run: walk.recording.run } : {}),
-    scenario: walk.name,
-    arch: walk.arch,
-    kernel: walk.kernel,
+    ...(source.run !== null ? { recording: input, run: source.run } : {}),
+    scenario: source.name,
+    arch: source.arch,
+    kernel: source.kernel,
     time: '1 µs = 1 event',
   };
-  const geometry = walk.geometry;
-  const close = () => walk.close();
   const target = flags.output;
   const temporary = target === undefined ? null : `${target}.partial-${process.pid}`;
   let fd = 1;
@@ -72,16 +116,12 @@ export function exportCommand(input: string, flags: ExportFlags): void {
         throw new RuntimeError(`cannot write ${target}: ${(error as Error).message}`);
       }
     }
-    const sink = LineWriter.toFd(fd);
-    try {
-      for (const piece of pieces(format, events, geometry, title, about)) sink.write(piece);
-      sink.flush();
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') return;
-      if (code) throw new RuntimeError(`cannot write ${target ?? 'to standard output'}: ${(error as Error).message}`);
-      throw error;
-    }
+    // Synchronous writes at the reader's pace: a pipe's reader holds the walk or the recording's reads back.
+    const out = LineWriter.toFd(fd, target ?? 'to standard output');
+    const writer = formatWriter(format, out, source.geometry, title, about);
+    source.feed((e) => writer.add(e));
+    writer.end();
+    out.flush();
     if (temporary) {
       closeSync(fd);
       fd = 1;
@@ -90,6 +130,6 @@ export function exportCommand(input: string, flags: ExportFlags): void {
   } finally {
     if (fd !== 1) closeSync(fd);
     if (temporary && existsSync(temporary)) rmSync(temporary, { force: true });
-    close();
+    source.close();
   }
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Recording, RecordingError } from '../../replay/open-recording.js';
 import { UsageError } from '../errors.js';
 import { looksLikeRecording } from '../inputs.js';
-import { alignColumns, formatBytes } from '../output.js';
+import { alignColumns } from '../../views/columns.js';
+import { formatBytes, writeStdout } from '../output.js';
 import { sweepProgress } from '../../sweep/sweep-report.js';
 
 export interface LsRow {
@@ -65,16 +66,16 @@ export function listRecordings(dir: string): LsRow[] {
 export function lsCommand(dir: string | undefined, flags: { json?: boolean }): void {
   const rows = listRecordings(dir ?? 'recordings');
   if (flags.json) {
-    process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+    writeStdout(JSON.stringify(rows, null, 2) + '\n');
     return;
   }
   if (rows.length === 0) {
-    process.stdout.write(`no recordings in ${dir ?? 'recordings'} (walkback record SCENARIO writes one)\n`);
+    writeStdout(`no recordings in ${dir ?? 'recordings'} (walkback record SCENARIO writes one)\n`);
     return;
   }
   const table = [
     ['FILE', 'SCENARIO', 'STATUS', 'EVENTS', 'SIZE', 'RET', 'CREATED'],
     ...rows.map((r) => [r.file, r.scenario, r.status, r.events === null ? '' : r.events.toLocaleString('en-US'), formatBytes(r.size), r.ret === null ? '' : String(r.ret), r.created]),
   ];
-  process.stdout.write(alignColumns(table));
+  writeStdout(alignColumns(table));
 }

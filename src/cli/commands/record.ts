@@ -6,7 +6,7 @@ import type { RecordResult, Scenario } from '../../index.js';
 import { formatSummary } from '../../views/show/show.js';
 import { RuntimeError } from '../errors.js';
 import { parseSize } from '../sizes.js';
-import { formatBytes } from '../output.js';
+import { formatBytes, writeStdout } from '../output.js';
 import { chooseOutput, prepareOutput } from '../output-file.js';
 export { chooseOutput };
 
@@ -47,7 +47,7 @@ export async function recordCommand(scenarioFile: string, flags: RecordFlags): P
   const scenario = loadScenario(scenarioFile);
   const file = chooseOutput(scenario, flags);
   const result = await recordScenario(scenario, file, flags);
-  process.stdout.write(describeResult(result));
+  writeStdout(describeResult(result));
 }
 
 export function describeResult(result: RecordResult): string {

@@ -10,6 +10,7 @@ import { openRecording } from '../inputs.js';
 import { chooseOutput, describeResult, recordScenario } from './record.js';
 import type { RecordFlags } from './record.js';
 import type { Scenario } from '../../scenario/scenario.js';
+import { writeStdout } from '../output.js';
 
 export async function runCommand(scenarioFile: string, flags: RecordFlags): Promise<void> {
   const scenario = loadScenario(scenarioFile);
@@ -21,7 +22,7 @@ export async function recordAndOpen(scenario: Scenario, output: string, flags: R
   const result = await recordScenario(scenario, output, flags);
   const why = whyNoTerminal();
   if (why) {
-    process.stdout.write(describeResult(result));
+    writeStdout(describeResult(result));
     process.stderr.write(`walkback: not opening the terminal UI: ${why}; walkback replay ${result.file} opens it from a terminal\n`);
     return;
   }
@@ -31,5 +32,5 @@ export async function recordAndOpen(scenario: Scenario, output: string, flags: R
   } finally {
     recording.close();
   }
-  process.stdout.write(`recorded ${result.file}; walkback replay ${result.file} opens it again\n`);
+  writeStdout(`recorded ${result.file}; walkback replay ${result.file} opens it again\n`);
 }

@@ -5,6 +5,8 @@ import { formatShow, showJson } from '../../views/show/show.js';
 import type { ShowInput } from '../../views/show/show.js';
 import { UsageError } from '../errors.js';
 import { openReplay, parseEventNumber, parseRun, runOption } from '../inputs.js';
+import { LineWriter } from '../output.js';
+import { writeJson } from '../../views/json-text.js';
 
 export function showCommand(file: string, flags: { at?: string; json?: boolean; run?: string }): void {
   const { recording, replay } = openReplay(file, runOption(parseRun(flags.run)));
@@ -21,7 +23,13 @@ export function showCommand(file: string, flags: { at?: string; json?: boolean; 
       state: replay.stateAt(at),
       summary: abortSummary(replay, Math.max(at, 0)),
     };
-    process.stdout.write(flags.json ? JSON.stringify(showJson(input), null, 2) + '\n' : formatShow(input));
+    // The JSON lists every table allocated and every run of PTEs installed: written member by member.
+    const out = new LineWriter();
+    if (flags.json) {
+      writeJson(out, showJson(input));
+      out.write('\n');
+    } else out.write(formatShow(input));
+    out.flush();
   } finally {
     recording.close();
   }

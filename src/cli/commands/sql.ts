@@ -1,10 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/** walkback sql REC "SELECT ...": any read-only SQL over a recording, with its events as a table. */
+/**
+ * walkback sql REC "SELECT ...": any read-only SQL over a recording, with its
+ * events as a table. Rows are written as SQLite yields them, at the reader's
+ * pace; integers are exact (BigInt) in every format.
+ */
 import { Recording } from '../../replay/open-recording.js';
+import { RecordingError } from '../../replay/recording-error.js';
 import { registerEventsTable } from '../../views/sql/events-table.js';
+import { writeRows } from '../../views/sql/format-rows.js';
 import { UsageError } from '../errors.js';
 import { parseRun, runOption } from '../inputs.js';
-import { alignColumns } from '../output.js';
+import { LineWriter } from '../output.js';
+
+const TABLES = 'events, notable_events, notable, meta, recording, checkpoints, chunks, table_versions';
+
+function queryFailed(file: string, error: unknown): UsageError {
+  const message = (error as Error).message;
+  return new UsageError(`${file}: the query failed: ${message}${/no such table/.test(message) ? ` (tables: ${TABLES})` : ''}`);
+}
+
+/** An error of SQLite's while the rows are read (a bug in walkback, or a damaged recording, is not one). */
+const isSqliteError = (error: unknown): boolean => error instanceof Error && error.name === 'SqliteError';
+
+/** The rows, an error of the query itself (not of whoever reads them) reported as one. */
+function* reported(rows: Iterator<unknown[]>, file: string): Generator<unknown[]> {
+  try {
+    for (;;) {
+      let next: IteratorResult<unknown[]>;
+      try {
+        next = rows.next();
+      } catch (error) {
+        throw isSqliteError(error) ? queryFailed(file, error) : error;
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    rows.return?.();
+  }
+}
 
 export function sqlCommand(file: string, query: string, flags: { json?: boolean; csv?: boolean; run?: string }): void {
   const run = parseRun(flags.run);
@@ -13,23 +47,15 @@ export function sqlCommand(file: string, query: string, flags: { json?: boolean;
   const source = Recording.open(file, runOption(run));
   try {
     registerEventsTable(recording.database, source);
-    let result: { columns: string[]; rows: unknown[][] };
+    let result: ReturnType<Recording['query']>;
     try {
       result = recording.query(query);
     } catch (error) {
-      const message = (error as Error).message;
-      throw new UsageError(`${file}: the query failed: ${message}${/no such table/.test(message) ? ' (tables: events, notable_events, notable, meta, recording, checkpoints, chunks, table_versions)' : ''}`);
+      throw error instanceof RecordingError ? error : queryFailed(file, error);
     }
-    const cell = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'bigint' ? v.toString() : Buffer.isBuffer(v) ? `<${v.length} bytes>` : String(v));
-    if (flags.json) {
-      const rows = result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c, typeof row[i] === 'bigint' ? Number(row[i]) : Buffer.isBuffer(row[i]) ? null : row[i]])));
-      process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-    } else if (flags.csv) {
-      const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-      process.stdout.write([result.columns, ...result.rows.map((r) => r.map(cell))].map((r) => r.map(quote).join(',')).join('\n') + '\n');
-    } else {
-      process.stdout.write(alignColumns([result.columns, ...result.rows.map((r) => r.map(cell))]));
-    }
+    const out = new LineWriter();
+    writeRows(out, result.columns, reported(result.rows, file), flags.json ? 'json' : flags.csv ? 'csv' : 'table');
+    out.flush();
   } finally {
     source.close();
     recording.close();

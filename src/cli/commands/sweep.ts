@@ -14,7 +14,7 @@ import { RuntimeError, UsageError } from '../errors.js';
 import { isRecordingInput, openRecording } from '../inputs.js';
 import type { Recording } from '../../replay/open-recording.js';
 import { packageVersion } from '../../recorder/package-root.js';
-import { formatBytes } from '../output.js';
+import { formatBytes, writeStdout } from '../output.js';
 import { chooseOutput, prepareOutput } from '../output-file.js';
 
 export interface SweepFlags {
@@ -62,7 +62,7 @@ export async function sweepCommand(input: string, flags: SweepFlags): Promise<vo
     recording?.close();
   }
   const bytes = statSync(file).size;
-  process.stdout.write(flags.json ? `${JSON.stringify(sweepJson(report, bytes), null, 2)}\n` : `${formatSweepReport(report, formatBytes(bytes)).join('\n')}\n`);
+  writeStdout(flags.json ? `${JSON.stringify(sweepJson(report, bytes), null, 2)}\n` : `${formatSweepReport(report, formatBytes(bytes)).join('\n')}\n`);
   const broken = report.runs.filter((r) => r.violations.length > 0).length;
   const baseBroken = report.base.violations.length > 0;
   if (broken || baseBroken) {

@@ -6,6 +6,7 @@ import { migrate } from '../../recorder/migrations.js';
 import { SCHEMA_VERSION } from '../../recorder/schema.js';
 import { Recording } from '../../replay/open-recording.js';
 import { UsageError } from '../errors.js';
+import { writeStdout } from '../output.js';
 
 export function upgradeCommand(file: string): void {
   // Opening checks that it is a recording this walkback can read (upgrading a copy if need be).
@@ -13,7 +14,7 @@ export function upgradeCommand(file: string): void {
   const from = probe.upgradedFrom;
   probe.close();
   if (from === null) {
-    process.stdout.write(`${file}: already at recording schema ${SCHEMA_VERSION}; nothing to do\n`);
+    writeStdout(`${file}: already at recording schema ${SCHEMA_VERSION}; nothing to do\n`);
     return;
   }
   const backup = `${file}.schema${from}.bak`;
@@ -26,5 +27,5 @@ export function upgradeCommand(file: string): void {
   } finally {
     db.close();
   }
-  process.stdout.write(`${file}: upgraded from recording schema ${from} to ${SCHEMA_VERSION}; the original is kept as ${backup}\n`);
+  writeStdout(`${file}: upgraded from recording schema ${from} to ${SCHEMA_VERSION}; the original is kept as ${backup}\n`);
 }

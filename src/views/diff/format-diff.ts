@@ -48,7 +48,7 @@ export function formatDiff(a: RunSide, b: RunSide, c: RunComparison, options: { 
   const text = (e: WalkEvent | null, seq = 0, length = 0) => (e ? formatEventLine(e) : seq === length ? '(ended)' : '');
   const seqWidth = Math.max(3, String(c.context[c.context.length - 1]?.seq ?? 0).length);
   const column = Math.min(
-    Math.max(8, ...c.context.map((r) => text(r.a).length)),
+    c.context.reduce((widest, r) => Math.max(widest, text(r.a).length), 8),
     Math.max(24, Math.floor(((options.width ?? 160) - seqWidth - 7) / 2)),
   );
   const cut = (s: string) => (s.length > column ? `${s.slice(0, column - 1)}…` : s.padEnd(column));
@@ -67,7 +67,8 @@ export function formatDiff(a: RunSide, b: RunSide, c: RunComparison, options: { 
     lines.push(`final page tables: ${n(c.tables.entries)} entr${c.tables.entries === 1 ? 'y differs' : 'ies differ'} (B against A)`);
     const section = (title: string, runs: readonly EntryRun[]) => {
       if (!runs.length) return;
-      lines.push(title, ...runs.slice(0, max).map(runLine));
+      lines.push(title);
+      for (const run of runs.slice(0, max)) lines.push(runLine(run));
       if (runs.length > max) lines.push(`  ... ${n(runs.length - max)} more (--json lists them all)`);
     };
     section('only in B (none in A)', c.tables.added);

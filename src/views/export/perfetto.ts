@@ -16,6 +16,7 @@ import { LEVELS } from '../../events/walk-event.js';
 import type { Geometry } from '../../mm/geometry.js';
 import { alignDown, hex } from '../../mm/geometry.js';
 import { formatEventLine } from '../trace/format-event-line.js';
+import type { TextSink } from '../text-sink.js';
 
 export interface TraceEvent {
   readonly name: string;
@@ -48,61 +49,81 @@ const micros = (us: number): number => Math.round(us * 1000) / 1000;
 const TID = 1;
 const INSTANTS = new Set(['alloc', 'alloc_fail', 'split_pmd', 'split_pud', 'zap_split', 'pte_map_fail', 'zap', 'oops', 'livelock', 'client_ret']);
 
-/** The trace events of a walk, in the order they can be written. */
-export function* perfettoEvents(events: Iterable<WalkEvent>, geometry: Geometry, title: string): Generator<TraceEvent> {
-  yield { name: 'process_name', ph: 'M', ts: 0, pid: PID, tid: TID, args: { name: title } };
-  yield { name: 'thread_name', ph: 'M', ts: 0, pid: PID, tid: TID, args: { name: 'page-table walk (1 µs = 1 event)' } };
-  const stack: Open[] = [];
+/**
+ * The trace events of a walk, pushed as its events come (a live walk is not
+ * an iterable): `add` each event, then `end`; each trace event goes to `emit`
+ * as soon as it can be written.
+ */
+export class PerfettoSlices {
+  private readonly stack: Open[] = [];
   /** The range entries are clipped to: the walk's, within the VMA it is in (walk_page_vma walks the whole VMA). */
-  let walk: { api: string; start: Addr; end: Addr } | null = null;
-  let range: { start: Addr; end: Addr } | null = null;
+  private walk: { api: string; start: Addr; end: Addr } | null = null;
+  private range: { start: Addr; end: Addr } | null = null;
 
-  function* close(toDepth: number, at: number): Generator<TraceEvent> {
-    while (stack.length && stack[stack.length - 1]!.depth >= toDepth) {
-      const s = stack.pop()!;
-      const inset = nanos(s.depth);
-      yield { name: s.name, cat: s.cat, ph: 'X', ts: micros(s.ts + inset), dur: micros(Math.max(1, at - s.ts) - 2 * inset), pid: PID, tid: TID, args: s.args };
-    }
+  constructor(
+    private readonly geometry: Geometry,
+    title: string,
+    private readonly emit: (t: TraceEvent) => void,
+  ) {
+    emit({ name: 'process_name', ph: 'M', ts: 0, pid: PID, tid: TID, args: { name: title } });
+    emit({ name: 'thread_name', ph: 'M', ts: 0, pid: PID, tid: TID, args: { name: 'page-table walk (1 µs = 1 event)' } });
   }
-  const instant = (e: WalkEvent, name: string, cat: string): TraceEvent => ({ name, cat, ph: 'i', s: 't', ts: e.seq + 0.5, pid: PID, tid: TID, args: { seq: e.seq, line: formatEventLine(e) } });
 
-  for (const e of events) {
+  add(e: WalkEvent): void {
+    const stack = this.stack;
     switch (e.type) {
       case 'walk':
-        yield* close(-2, e.seq);
-        walk = { api: e.api, start: e.start, end: e.end };
-        range = walk;
+        this.close(-2, e.seq);
+        this.walk = { api: e.api, start: e.start, end: e.end };
+        this.range = this.walk;
         stack.push({ depth: -2, name: `${e.api} ${hex(e.start)}-${hex(e.end)}`, cat: 'walk', ts: e.seq, start: e.start, end: e.end, args: { seq: e.seq, api: e.api, start: hex(e.start), end: hex(e.end) } });
-        continue;
-      case 'vma_enter':
-        yield* close(-1, e.seq);
-        if (walk) range = walk.api === 'walk_page_vma' ? { start: e.start, end: e.end } : { start: Math.max(walk.start, e.start), end: Math.min(walk.end, e.end) };
+        return;
+      case 'vma_enter': {
+        this.close(-1, e.seq);
+        const walk = this.walk;
+        if (walk) this.range = walk.api === 'walk_page_vma' ? { start: e.start, end: e.end } : { start: Math.max(walk.start, e.start), end: Math.min(walk.end, e.end) };
         stack.push({ depth: -1, name: `vma ${hex(e.start)}-${hex(e.end)}`, cat: 'vma', ts: e.seq, start: e.start, end: e.end, args: { seq: e.seq, start: hex(e.start), end: hex(e.end) } });
-        continue;
+        return;
+      }
       case 'ret':
-        if (e.value !== 0) yield instant(e, `ret ${e.value}`, 'failure');
-        yield* close(-2, e.seq + 1);
-        walk = range = null;
-        continue;
+        if (e.value !== 0) this.emit(instant(e, `ret ${e.value}`, 'failure'));
+        this.close(-2, e.seq + 1);
+        this.walk = this.range = null;
+        return;
       case 'vma':
       case 'state':
-        continue;
+        return;
       default:
         break;
     }
-    if (range) yield* enter(e, range);
-    if (INSTANTS.has(e.type)) yield instant(e, formatEventLine(e), e.type === 'alloc' ? 'alloc' : e.type.startsWith('split') || e.type === 'zap_split' ? 'split' : e.type === 'zap' ? 'zap' : e.type === 'client_ret' ? 'client' : 'failure');
+    if (this.range) this.enter(e, this.range);
+    if (INSTANTS.has(e.type)) this.emit(instant(e, formatEventLine(e), e.type === 'alloc' ? 'alloc' : e.type.startsWith('split') || e.type === 'zap_split' ? 'split' : e.type === 'zap' ? 'zap' : e.type === 'client_ret' ? 'client' : 'failure'));
     else {
       const ret = eventRet(e);
-      if (ret !== null && ret !== 0) yield instant(e, `${e.type} returned ${ret}`, 'failure');
+      if (ret !== null && ret !== 0) this.emit(instant(e, `${e.type} returned ${ret}`, 'failure'));
     }
-    if (e.type === 'oops' || e.type === 'livelock') yield* close(-2, e.seq + 1);
+    if (e.type === 'oops' || e.type === 'livelock') this.close(-2, e.seq + 1);
   }
-  const last = stack.length ? Math.max(...stack.map((s) => s.ts)) + 1 : 0;
-  yield* close(-2, last);
+
+  /** Close what is still open (a walk cut short), 1 µs after the latest start among them. */
+  end(): void {
+    let latest = -1;
+    for (const s of this.stack) latest = Math.max(latest, s.ts);
+    this.close(-2, latest + 1);
+  }
+
+  private close(toDepth: number, at: number): void {
+    const stack = this.stack;
+    while (stack.length && stack[stack.length - 1]!.depth >= toDepth) {
+      const s = stack.pop()!;
+      const inset = nanos(s.depth);
+      this.emit({ name: s.name, cat: s.cat, ph: 'X', ts: micros(s.ts + inset), dur: micros(Math.max(1, at - s.ts) - 2 * inset), pid: PID, tid: TID, args: s.args });
+    }
+  }
 
   /** Make the open slices the chain of entries holding the event's address, down to its level. */
-  function* enter(e: WalkEvent, range: { start: Addr; end: Addr }): Generator<TraceEvent> {
+  private enter(e: WalkEvent, range: { start: Addr; end: Addr }): void {
+    const { geometry, stack } = this;
     const addr = eventAddr(e);
     const name = eventLevel(e);
     if (addr === null || name === null) return;
@@ -116,19 +137,75 @@ export function* perfettoEvents(events: Iterable<WalkEvent>, geometry: Geometry,
       // The slice at this level, if it is this entry's, stays open; anything else at or below it ends here.
       const i = stack.findIndex((s) => s.depth >= l);
       if (i >= 0 && stack[i]!.depth === l && stack[i]!.start === start) continue;
-      if (i >= 0) yield* close(l, e.seq);
+      if (i >= 0) this.close(l, e.seq);
       stack.push({ depth: l, name: `${LEVELS[l]} ${hex(start)}`, cat: LEVELS[l]!, ts: e.seq, start, end, args: { seq: e.seq, level: LEVELS[l], start: hex(start), end: hex(end) } });
     }
   }
 }
 
-/** The whole document, streamed as text pieces: a JSON object with `traceEvents`. */
-export function* perfettoJson(events: Iterable<WalkEvent>, geometry: Geometry, title: string, otherData: Record<string, unknown>): Generator<string> {
-  yield `{"otherData":${JSON.stringify(otherData)},"traceEvents":[\n`;
-  let first = true;
-  for (const t of perfettoEvents(events, geometry, title)) {
-    yield `${first ? '' : ',\n'}${JSON.stringify(t)}`;
-    first = false;
+const instant = (e: WalkEvent, name: string, cat: string): TraceEvent => ({ name, cat, ph: 'i', s: 't', ts: e.seq + 0.5, pid: PID, tid: TID, args: { seq: e.seq, line: formatEventLine(e) } });
+
+/** The trace events of a walk, in the order they can be written. */
+export function* perfettoEvents(events: Iterable<WalkEvent>, geometry: Geometry, title: string): Generator<TraceEvent> {
+  const ready: TraceEvent[] = [];
+  const slices = new PerfettoSlices(geometry, title, (t) => ready.push(t));
+  for (const e of events) {
+    slices.add(e);
+    yield* ready;
+    ready.length = 0;
   }
-  yield '\n]}\n';
+  slices.end();
+  yield* ready;
+}
+
+/** The whole document, written to `out` as the walk's events are added: a JSON object with `traceEvents`. */
+export class PerfettoDocument {
+  private readonly slices: PerfettoSlices;
+  private first = true;
+
+  constructor(
+    private readonly out: TextSink,
+    geometry: Geometry,
+    title: string,
+    otherData: Record<string, unknown>,
+  ) {
+    out.write(`{"otherData":${JSON.stringify(otherData)},"traceEvents":[\n`);
+    this.slices = new PerfettoSlices(geometry, title, (t) => {
+      out.write(`${this.first ? '' : ',\n'}${JSON.stringify(t)}`);
+      this.first = false;
+    });
+  }
+
+  add(e: WalkEvent): void {
+    this.slices.add(e);
+  }
+
+  end(): void {
+    this.slices.end();
+    this.out.write('\n]}\n');
+  }
+}
+
+/** The whole document as text pieces. */
+export function* perfettoJson(events: Iterable<WalkEvent>, geometry: Geometry, title: string, otherData: Record<string, unknown>): Generator<string> {
+  const pieces = new StringPieces();
+  const document = new PerfettoDocument(pieces, geometry, title, otherData);
+  for (const e of events) {
+    document.add(e);
+    yield* pieces.take();
+  }
+  document.end();
+  yield* pieces.take();
+}
+
+class StringPieces implements TextSink {
+  private pieces: string[] = [];
+  write(text: string): void {
+    this.pieces.push(text);
+  }
+  take(): string[] {
+    const taken = this.pieces;
+    this.pieces = [];
+    return taken;
+  }
 }

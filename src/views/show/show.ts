@@ -81,8 +81,7 @@ export function formatShow(input: ShowInput): string {
     if (truncated) lines.push('  ... (more: use walkback replay to browse them)');
     lines.push('');
   }
-  lines.push(...formatSummary(summary));
-  return lines.join('\n') + '\n';
+  return [...lines, ...formatSummary(summary)].join('\n') + '\n';
 }
 
 

@@ -16,6 +16,8 @@ export const EVENT_COLUMNS = ['seq', 'kind', 'level', 'addr', 'next', 'depth', '
 const hex = (a: number | null | undefined): string | null => (a === null || a === undefined ? null : '0x' + a.toString(16));
 const entry = (k: number): string => ENTRY_NAMES[k] ?? String(k);
 const int = (a: number | null): bigint | null => (a === null ? null : addrToSql(a));
+/** A number as an SQL INTEGER (better-sqlite3 hands a JS number to SQLite as REAL, so seq / 2 would be 0.5). */
+const integer = (n: number | null): bigint | null => (n === null ? null : BigInt(n));
 
 /** One event as a row of the events table. */
 export function eventRow(e: WalkEvent): unknown[] {
@@ -111,7 +113,7 @@ export function eventRow(e: WalkEvent): unknown[] {
   }
   // addr and next are text, as the trace prints them; addr_int and next_int are the same as integers (signed, as in
   // notable: kernel-half addresses are negative), for comparisons and printf('0x%x', ...).
-  return [e.seq, e.type, eventLevel(e), hex(addr), hex(next), depth, value, ent, action, name, int(addr), int(next)];
+  return [BigInt(e.seq), e.type, eventLevel(e), hex(addr), hex(next), integer(depth), integer(value), ent, action, name, int(addr), int(next)];
 }
 
 /** Register `events` on a connection to the recording. */

@@ -267,9 +267,14 @@ function diffLines(session: TuiSession, ui: UiState): string[] {
   const diff = session.diff(a, b);
   const line = (r: EntryRun) => `  ${entryRunLine(r)}`;
   const lines = [`${diff.entries} entr${diff.entries === 1 ? 'y' : 'ies'} differ between event ${a} and event ${b}`];
-  if (diff.added.length) lines.push('', 'added', ...diff.added.map(line));
-  if (diff.removed.length) lines.push('', 'removed', ...diff.removed.map(line));
-  if (diff.changed.length) lines.push('', 'changed', ...diff.changed.map(line));
+  const section = (title: string, runs: readonly EntryRun[]) => {
+    if (!runs.length) return;
+    lines.push('', title);
+    for (const r of runs) lines.push(line(r));
+  };
+  section('added', diff.added);
+  section('removed', diff.removed);
+  section('changed', diff.changed);
   return lines;
 }
 
