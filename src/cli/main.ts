@@ -43,14 +43,14 @@ Examples:
 
   program
     .command('trace')
-    .argument('<file>', 'a scenario (YAML or JSON) or a recording')
+    .argument('<file>', 'a scenario (YAML or JSON; - reads standard input) or a recording')
     .option('--run <k>', 'which run of a recording (a sweep holds one per failure point; 0, the default, is the fault-free run)', once)
     .description('print the kernel-style callback trace of a scenario (run) or a recording (replayed); nothing else on stdout')
     .action(async (file: string, flags: { run?: string }) => (await import('./commands/trace.js')).traceCommand(file, flags));
 
   program
     .command('record')
-    .argument('<scenario>', 'a scenario file (YAML or JSON)')
+    .argument('<scenario>', 'a scenario file (YAML or JSON; - reads standard input)')
     .option('-o, --output <file>', 'where to write (default: recordings/<scenario name>.db, numbered if it exists)')
     .option('-f, --force', 'replace the output file if it exists')
     .option('--max-size <size>', 'stop with an error once the file would pass this size (e.g. 200M)')
@@ -68,7 +68,7 @@ Examples:
 
   program
     .command('run')
-    .argument('<scenario>', 'a scenario file (YAML or JSON)')
+    .argument('<scenario>', 'a scenario file (YAML or JSON; - reads standard input)')
     .option('-o, --output <file>', 'where to record (default: recordings/<scenario name>.db, numbered if it exists)')
     .option('-f, --force', 'replace the output file if it exists')
     .option('--max-size <size>', 'stop with an error once the file would pass this size (e.g. 200M)')
@@ -77,7 +77,7 @@ Examples:
 
   program
     .command('sweep')
-    .argument('<scenario>', 'a scenario file (YAML or JSON), or a sweep file to report on again')
+    .argument('<scenario>', 'a scenario file (YAML or JSON; - reads standard input), or a sweep file to report on again')
     .option('-o, --output <file>', 'where to record (default: recordings/<scenario name>-sweep.db, numbered if it exists)')
     .option('-f, --force', 'replace the output file if it exists')
     .option('--pte-map', 'also fail each pte_offset_map_lock() call in turn')
@@ -135,7 +135,7 @@ Examples:
 
   program
     .command('check')
-    .argument('<scenario>', 'a scenario file (YAML or JSON)')
+    .argument('<scenario>', 'a scenario file (YAML or JSON; - reads standard input)')
     .description('validate a scenario without running it')
     .action(async (file: string) => (await import('./commands/check.js')).checkCommand(file));
 

@@ -7,7 +7,7 @@ import { expectationWords } from '../../sweep/sweep-report.js';
 
 export function checkCommand(file: string): void {
   const scenario = loadScenario(file);
-  process.stdout.write(`${file}: ok: ${describeScenario(scenario)}\n`);
+  process.stdout.write(`${scenario.file}: ok: ${describeScenario(scenario)}\n`);
   for (const note of scenarioNotes(scenario)) process.stderr.write(`walkback: note: ${note}\n`);
 }
 
