@@ -432,6 +432,12 @@ export class Recording {
         if (at === -1) return undefined;
         return (list!.summaries[at] ??= Uint32Array.from(list!.counts.slice(at * 6, at * 6 + 6)));
       },
+      tableCount: (level) => {
+        // The pgd always exists; other tables from their first version on (counted from the index, none read).
+        let n = level === 0 ? 1 : 0;
+        for (const [base, list] of this.versions[level] ?? []) if (list.seqs[0]! <= seq && !(level === 0 && base === 0)) n++;
+        return n;
+      },
     };
   }
 
