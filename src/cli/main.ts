@@ -10,7 +10,8 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ScenarioError } from '../scenario/errors.js';
 import { RecordingError } from '../replay/recording-error.js';
 import { packageVersion } from '../recorder/package-root.js';
-import { EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, RuntimeError, UsageError } from './errors.js';
+import { constants } from 'node:os';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, InterruptedError, RuntimeError, UsageError } from './errors.js';
 import { exitQuietlyOnBrokenPipe } from './output.js';
 
 /** An option that takes one value: given twice, say so (rather than keep the last silently). */
@@ -83,8 +84,9 @@ Examples:
     .option('--pte-map', 'also fail each pte_offset_map_lock() call in turn')
     .option('--exact', "run every branch's walk in full from the start (by default a failed allocation's branch is the walker's way out from the fork: the same events, linear time)")
     .option('--json', 'print the report as JSON (runs: one per failure point; groups: the distinct outcomes)')
+    .option('--max-size <size>', 'stop with an error once the file would pass this size (e.g. 200M)')
     .description("fail each allocation of the walk in turn (the scenario's own faults are dropped), record every run into one file and group the outcomes; exit 1 if any breaks the scenario's expect: block")
-    .action(async (file: string, flags: { output?: string; force?: boolean; pteMap?: boolean; json?: boolean; exact?: boolean }) => (await import('./commands/sweep.js')).sweepCommand(file, flags));
+    .action(async (file: string, flags: { output?: string; force?: boolean; pteMap?: boolean; json?: boolean; exact?: boolean; maxSize?: string }) => (await import('./commands/sweep.js')).sweepCommand(file, flags));
 
   program
     .command('diff')
@@ -185,6 +187,10 @@ function report(error: unknown): number {
   if (error instanceof RuntimeError) {
     process.stderr.write(`walkback: ${error.message}\n`);
     return EXIT_RUNTIME;
+  }
+  if (error instanceof InterruptedError) {
+    process.stderr.write(`walkback: ${error.message}\n`);
+    return 128 + (constants.signals[error.signal] ?? 0);
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(

@@ -4,11 +4,20 @@ import { hex } from '../../mm/geometry.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import type { Scenario } from '../../scenario/scenario.js';
 import { expectationWords } from '../../sweep/sweep-report.js';
+import { formatBytes } from '../output.js';
+import { DEFAULT_MAX_BYTES, describeBudget, recordingBudget, sizeToAllow } from '../record-budget.js';
 
 export function checkCommand(file: string): void {
   const scenario = loadScenario(file);
   process.stdout.write(`${scenario.file}: ok: ${describeScenario(scenario)}\n`);
+  // What recording it will cost: a walk over all of user space passes check, and would fill a disk.
+  const budget = recordingBudget(scenario);
+  process.stdout.write(`estimate: ${describeBudget(budget)}\n`);
   for (const note of scenarioNotes(scenario)) process.stderr.write(`walkback: note: ${note}\n`);
+  if (budget.bytes > DEFAULT_MAX_BYTES)
+    process.stderr.write(
+      `walkback: note: that is above the default cap of ${formatBytes(DEFAULT_MAX_BYTES)}: walkback record refuses it unless --max-size allows it (--max-size ${sizeToAllow(budget.bytes)})\n`,
+    );
 }
 
 export function describeScenario(s: Scenario): string {

@@ -59,7 +59,8 @@ export function listRecordings(dir: string): LsRow[] {
             ? `${meta.scenarioName} (sweep: ${points === null ? `${recorded} run${recorded === 1 ? '' : 's'}, failure points not known` : `${points !== recorded ? `${recorded} of ${points}` : points} failure point${points === 1 ? '' : 's'}`})`
             : meta.scenarioName,
           ...(sweep ? { points: recorded } : {}),
-          status: sweep?.interrupted ? 'interrupted' : sweep?.writing ? 'recording' : recording.status(),
+          // Cut short by a signal (Ctrl-C): 'interrupted', as a sweep cut short says.
+          status: sweep?.interrupted ? 'interrupted' : sweep?.writing ? 'recording' : recording.status() === 'incomplete' && meta.error?.startsWith('interrupted') ? 'interrupted' : recording.status(),
           events: recording.length,
           size,
           ret: meta.clientRet ?? meta.ret,
