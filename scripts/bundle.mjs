@@ -12,7 +12,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 rmSync(`${root}dist/cli`, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { main: 'dist/src/cli/main.js' },
+  // The recording worker (cli/recording-job.ts) is an entry of its own, beside main: it loads it as ./record-worker.js.
+  entryPoints: { main: 'dist/src/cli/main.js', 'record-worker': 'dist/src/cli/record-worker.js' },
   outdir: 'dist/cli',
   bundle: true,
   splitting: true,

@@ -11,6 +11,21 @@ export class RuntimeError extends Error {
   override readonly name = 'RuntimeError';
 }
 
+/**
+ * A command stopped by a signal (Ctrl-C, SIGTERM), after it finished what it
+ * had started cleanly: exit 128 + the signal's number, as a shell reports a
+ * process the signal killed (130 for SIGINT, 143 for SIGTERM).
+ */
+export class InterruptedError extends Error {
+  override readonly name = 'InterruptedError';
+  constructor(
+    message: string,
+    readonly signal: NodeJS.Signals,
+  ) {
+    super(message);
+  }
+}
+
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME = 1;
 export const EXIT_USAGE = 2;

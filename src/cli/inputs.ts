@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** What the commands take: a scenario or a recording, an event number. */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { RecordingLog } from '../replay/event-log.js';
 import { Recording } from '../replay/open-recording.js';
 import { Replay } from '../replay/replay.js';
+import { STDIN } from '../scenario/load-scenario.js';
 import { UsageError } from './errors.js';
 
-/** Whether a file starts like a SQLite database (a recording) rather than a scenario. */
+/**
+ * Whether a file starts like a SQLite database (a recording) rather than a
+ * scenario. Only a regular file can be one; anything else (a FIFO, a device)
+ * is not opened for reading, so it cannot block.
+ */
 export function looksLikeRecording(file: string): boolean {
   let fd: number | null = null;
   try {
-    fd = openSync(file, 'r');
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return false;
     const header = Buffer.alloc(16);
     const n = readSync(fd, header, 0, 16, 0);
     return n === 16 && header.toString('latin1') === 'SQLite format 3\0';
@@ -21,8 +27,9 @@ export function looksLikeRecording(file: string): boolean {
   }
 }
 
-/** Whether a command that takes a scenario or a recording should read `file` as a recording (its name or its first bytes say so). */
+/** Whether a command that takes a scenario or a recording should read `file` as a recording (its name or its first bytes say so); `-` is a scenario on standard input. */
 export function isRecordingInput(file: string): boolean {
+  if (file === STDIN) return false;
   return /\.(db|sqlite3?)$/i.test(file) || looksLikeRecording(file);
 }
 

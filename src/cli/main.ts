@@ -10,7 +10,8 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ScenarioError } from '../scenario/errors.js';
 import { RecordingError } from '../replay/recording-error.js';
 import { packageVersion } from '../recorder/package-root.js';
-import { EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, RuntimeError, UsageError } from './errors.js';
+import { constants } from 'node:os';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, InterruptedError, RuntimeError, UsageError } from './errors.js';
 import { ReaderGone, writeStdout } from './output.js';
 
 /** An option that takes one value: given twice, say so (rather than keep the last silently). */
@@ -43,14 +44,14 @@ Examples:
 
   program
     .command('trace')
-    .argument('<file>', 'a scenario (YAML or JSON) or a recording')
+    .argument('<file>', 'a scenario (YAML or JSON; - reads standard input) or a recording')
     .option('--run <k>', 'which run of a recording (a sweep holds one per failure point; 0, the default, is the fault-free run)', once)
     .description('print the kernel-style callback trace of a scenario (run) or a recording (replayed); nothing else on stdout')
     .action(async (file: string, flags: { run?: string }) => (await import('./commands/trace.js')).traceCommand(file, flags));
 
   program
     .command('record')
-    .argument('<scenario>', 'a scenario file (YAML or JSON)')
+    .argument('<scenario>', 'a scenario file (YAML or JSON; - reads standard input)')
     .option('-o, --output <file>', 'where to write (default: recordings/<scenario name>.db, numbered if it exists)')
     .option('-f, --force', 'replace the output file if it exists')
     .option('--max-size <size>', 'stop with an error once the file would pass this size (e.g. 200M)')
@@ -68,7 +69,7 @@ Examples:
 
   program
     .command('run')
-    .argument('<scenario>', 'a scenario file (YAML or JSON)')
+    .argument('<scenario>', 'a scenario file (YAML or JSON; - reads standard input)')
     .option('-o, --output <file>', 'where to record (default: recordings/<scenario name>.db, numbered if it exists)')
     .option('-f, --force', 'replace the output file if it exists')
     .option('--max-size <size>', 'stop with an error once the file would pass this size (e.g. 200M)')
@@ -77,14 +78,15 @@ Examples:
 
   program
     .command('sweep')
-    .argument('<scenario>', 'a scenario file (YAML or JSON), or a sweep file to report on again')
+    .argument('<scenario>', 'a scenario file (YAML or JSON; - reads standard input), or a sweep file to report on again')
     .option('-o, --output <file>', 'where to record (default: recordings/<scenario name>-sweep.db, numbered if it exists)')
     .option('-f, --force', 'replace the output file if it exists')
     .option('--pte-map', 'also fail each pte_offset_map_lock() call in turn')
     .option('--exact', "run every branch's walk in full from the start (by default a failed allocation's branch is the walker's way out from the fork: the same events, linear time)")
     .option('--json', 'print the report as JSON (runs: one per failure point; groups: the distinct outcomes)')
+    .option('--max-size <size>', 'stop with an error once the file would pass this size (e.g. 200M)')
     .description("fail each allocation of the walk in turn (the scenario's own faults are dropped), record every run into one file and group the outcomes; exit 1 if any breaks the scenario's expect: block")
-    .action(async (file: string, flags: { output?: string; force?: boolean; pteMap?: boolean; json?: boolean; exact?: boolean }) => (await import('./commands/sweep.js')).sweepCommand(file, flags));
+    .action(async (file: string, flags: { output?: string; force?: boolean; pteMap?: boolean; json?: boolean; exact?: boolean; maxSize?: string }) => (await import('./commands/sweep.js')).sweepCommand(file, flags));
 
   program
     .command('diff')
@@ -135,7 +137,7 @@ Examples:
 
   program
     .command('check')
-    .argument('<scenario>', 'a scenario file (YAML or JSON)')
+    .argument('<scenario>', 'a scenario file (YAML or JSON; - reads standard input)')
     .description('validate a scenario without running it')
     .action(async (file: string) => (await import('./commands/check.js')).checkCommand(file));
 
@@ -186,6 +188,10 @@ function report(error: unknown): number {
   if (error instanceof RuntimeError) {
     process.stderr.write(`walkback: ${error.message}\n`);
     return EXIT_RUNTIME;
+  }
+  if (error instanceof InterruptedError) {
+    process.stderr.write(`walkback: ${error.message}\n`);
+    return 128 + (constants.signals[error.signal] ?? 0);
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(

@@ -1,35 +1,134 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/** Where a new recording goes: named after its scenario, never over an existing one unless asked. */
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+/** Where a new recording goes: named after its scenario, never over an existing one unless asked, never over its input. */
+import { existsSync, fstatSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { STDIN_NAME } from '../scenario/load-scenario.js';
 import type { Scenario } from '../scenario/scenario.js';
-import { UsageError } from './errors.js';
+import { RuntimeError, UsageError } from './errors.js';
 
 export interface OutputFlags {
   readonly output?: string;
   readonly force?: boolean;
 }
 
+/** The longest stem a default name gets, in UTF-8 bytes: with `-sweep-NNN.db` it stays far below NAME_MAX (255). */
+const MAX_STEM_BYTES = 100;
+
+/**
+ * A scenario's name as a file name: letters, digits, `.`, `_` and `-` kept
+ * (any script), every run of anything else (slashes, spaces, control
+ * characters) one `-`; no leading dot (no hidden files, no `..`); at most
+ * MAX_STEM_BYTES bytes; `recording` when nothing is left.
+ */
+export function safeFileStem(name: string): string {
+  const trim = (s: string) => s.replace(/^[-.]+|[-.]+$/g, '');
+  let stem = trim(name.normalize('NFC').replace(/[^\p{L}\p{M}\p{N}._-]+/gu, '-'));
+  if (Buffer.byteLength(stem) > MAX_STEM_BYTES) {
+    // Cut on a code point, never inside one.
+    const points = [...stem];
+    while (Buffer.byteLength(points.join('')) > MAX_STEM_BYTES) points.pop();
+    stem = trim(points.join(''));
+  }
+  return stem || 'recording';
+}
+
 /** DIR/<name><suffix>.db, or <name><suffix>-2.db, -3 ... when it exists. */
 export function defaultOutput(scenario: Scenario, dir = 'recordings', suffix = ''): string {
-  const base = `${scenario.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'recording'}${suffix}`;
+  const base = `${safeFileStem(scenario.name)}${suffix}`;
   let path = join(dir, `${base}.db`);
   for (let i = 2; existsSync(path); i++) path = join(dir, `${base}-${i}.db`);
   return path;
 }
 
-/** -o FILE (replaced only with --force), -o DIR (a new name in it), or a new name in recordings/. */
+/**
+ * -o FILE (replaced only with --force), -o DIR (a new name in it), or a new
+ * name in recordings/; never the scenario being recorded (through any path
+ * or link).
+ */
 export function chooseOutput(scenario: Scenario, flags: OutputFlags, suffix = ''): string {
-  if (flags.output === undefined) return defaultOutput(scenario, 'recordings', suffix);
-  if (existsSync(flags.output)) {
-    if (statSync(flags.output).isDirectory()) return defaultOutput(scenario, flags.output, suffix);
-    if (!flags.force) throw new UsageError(`${flags.output} exists; pass --force to replace it, or choose another -o`);
+  let output: string;
+  if (flags.output === undefined) output = defaultOutput(scenario, 'recordings', suffix);
+  else if (existsSync(flags.output) && statSync(flags.output).isDirectory()) output = defaultOutput(scenario, flags.output, suffix);
+  else {
+    refuseOutputOverInput(flags.output, [{ file: scenario.file, kind: 'scenario' }], { sqlite: true });
+    if (existsSync(flags.output) && !flags.force) throw new UsageError(`${flags.output} exists; pass --force to replace it, or choose another -o`);
+    return flags.output;
   }
-  return flags.output;
+  refuseOutputOverInput(output, [{ file: scenario.file, kind: 'scenario' }], { sqlite: true });
+  return output;
 }
 
 /** Make way for a recording at `file`: its directory made, an old file there (and its WAL files) removed. */
 export function prepareOutput(file: string): void {
-  mkdirSync(dirname(file) || '.', { recursive: true });
-  for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  try {
+    mkdirSync(dirname(file) || '.', { recursive: true });
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  } catch (error) {
+    throw outputError(file, error);
+  }
+}
+
+/** A failure to make way for or create an output file, in one line: a bad name is bad usage (2), the rest a runtime failure (1). */
+export function outputError(file: string, error: unknown): Error {
+  const e = error as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'ENAMETOOLONG':
+      return new UsageError(`cannot write ${file}: the name is too long for the file system; choose a shorter -o`);
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return new UsageError(`cannot write ${file}: a part of its directory is a file, not a directory; choose another -o`);
+    case 'EISDIR':
+      return new UsageError(`cannot write ${file}: it is a directory; choose another -o`);
+    default:
+      return new RuntimeError(`cannot write ${file}: ${e.code ? `${e.code}: ` : ''}${e.message}`);
+  }
+}
+
+/** A file a command reads: a scenario (read whole first) or a recording (with its -wal and -shm while written). */
+export interface InputFile {
+  /** A path, or STDIN_NAME (what standard input is, when it is a file). */
+  readonly file: string;
+  readonly kind: 'scenario' | 'recording';
+}
+
+/**
+ * Refuse to write `output` where that would destroy an input: the same file
+ * (device and inode, so through any path, symbolic or hard link), or, for a
+ * SQLite output (`sqlite`: its -wal and -shm are made and removed too) or a
+ * recording input, one of their -wal/-shm siblings. Throws UsageError.
+ */
+export function refuseOutputOverInput(output: string, inputs: readonly InputFile[], options: { sqlite?: boolean } = {}): void {
+  const written = options.sqlite ? [output, `${output}-wal`, `${output}-shm`] : [output];
+  for (const input of inputs) {
+    const read = input.kind === 'recording' ? [input.file, `${input.file}-wal`, `${input.file}-shm`] : [input.file];
+    for (const target of written) {
+      const targetStat = statOrNull(target);
+      if (!targetStat) continue;
+      for (const source of read) {
+        const sourceStat = source === STDIN_NAME ? fstatOrNull(0) : statOrNull(source);
+        if (!sourceStat || sourceStat.dev !== targetStat.dev || sourceStat.ino !== targetStat.ino) continue;
+        const what = source === STDIN_NAME ? `the ${input.kind} on standard input` : source === input.file ? `the ${input.kind} ${input.file}` : `the write-ahead file ${source} of the recording ${input.file}`;
+        const how = target === output ? `is ${what}${source === STDIN_NAME || target === source ? '' : ' (the same file)'}` : `would replace ${target}, which is ${what}`;
+        throw new UsageError(`-o ${output} ${how}: writing it would destroy its input; choose another -o`);
+      }
+    }
+  }
+}
+
+function statOrNull(file: string): Stats | null {
+  try {
+    return statSync(file);
+  } catch {
+    return null;
+  }
+}
+
+function fstatOrNull(fd: number): Stats | null {
+  try {
+    const stat = fstatSync(fd);
+    return stat.isFile() ? stat : null;
+  } catch {
+    return null;
+  }
 }

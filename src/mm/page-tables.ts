@@ -38,6 +38,8 @@ export interface TableSource {
   forEachTable(level: LevelIndex, fn: (base: Addr, table: Uint8Array) => void): void;
   /** A table's entry counts, when the source knows them without reading the table. */
   summaryAt?(level: LevelIndex, base: Addr): TableSummary | undefined;
+  /** How many tables of a real level there are, when the source knows without reading them. */
+  tableCount?(level: LevelIndex): number;
 }
 
 export class PageTables implements TableSource {
@@ -141,10 +143,20 @@ export class PageTables implements TableSource {
     return out;
   }
 
-  /** Count of allocated tables of a real level. */
+  /** Count of allocated tables of a real level (read from what the parent knows, not from its tables, where it can). */
   tableCount(level: LevelIndex): number {
-    let n = 0;
-    this.forEachTable(level, () => n++);
+    const mine = this.own[level];
+    if (!mine) return 0;
+    if (level === 0) return 1; // one pgd, always
+    const parent = this.parent;
+    const inherited = parent?.tableCount?.(level);
+    if (!parent || inherited === undefined) {
+      let n = 0;
+      this.forEachTable(level, () => n++);
+      return n;
+    }
+    let n = inherited;
+    for (const base of mine.keys()) if ((parent.summaryAt ? parent.summaryAt(level, base) : parent.tableAt(level, base)) === undefined) n++;
     return n;
   }
 

@@ -40,6 +40,12 @@ export interface RecordOptions {
   readonly keepOpen?: boolean;
   /** More metadata to write at creation (a sweep says it is one). */
   readonly meta?: Record<string, string | number>;
+  /**
+   * Asked after each chunk whether to stop (an interrupted command): a reason
+   * ends the recording there, every event so far written, the file finished
+   * as incomplete with the reason as its error.
+   */
+  readonly stop?: () => string | null;
 }
 
 export type RecordingStatus = 'complete' | 'aborted' | 'incomplete';
@@ -92,12 +98,16 @@ export class RecordingWriter {
   private written = 0;
   /** Set once the sink has failed: nothing more is sealed. */
   failed = false;
+  /** Why the recording was stopped before its walk ended (options.stop), or null. */
+  interrupted: string | null = null;
+  private readonly stop: (() => string | null) | undefined;
 
   constructor(file: string, scenario: Scenario, options: RecordOptions, branch?: BranchStart) {
     this.file = file;
     this.chunkEvents = options.chunkEvents ?? CHUNK_EVENTS;
     this.onProgress = options.onProgress;
     this.keepOpen = options.keepOpen ?? false;
+    this.stop = options.stop;
     const pageSize = scenario.geometry.pageSize;
     if (branch) {
       this.store = branch.store;
@@ -144,14 +154,22 @@ export class RecordingWriter {
     this.encoder.reset(0);
   }
 
-  /** Record one event. Never throws: a failure of the writer ends the writing (see `failed`). */
+  /** Whether to feed it no more events: the sink failed, or it was told to stop. */
+  get stopped(): boolean {
+    return this.failed || this.interrupted !== null;
+  }
+
+  /** Record one event. Never throws: a failure of the writer ends the writing (see `failed`), and so does a stop (see `interrupted`). */
   add(e: WalkEvent): void {
-    if (this.failed) return;
+    if (this.stopped) return;
     this.seen++;
     this.fold.apply(e);
     this.encoder.add(e);
     this.notable.add(e);
-    if (this.encoder.count === this.chunkEvents) this.seal(true);
+    if (this.encoder.count === this.chunkEvents) {
+      this.seal(true);
+      if (this.stop) this.interrupted = this.stop();
+    }
   }
 
   /** Close the current chunk: its bytes, its notable rows and the checkpoint after it join the batch. */
@@ -192,7 +210,8 @@ export class RecordingWriter {
       this.seal(false);
       this.send();
     }
-    const outcome = this.store.finishRun(this.run, this.fold.outcome(), this.written);
+    const walked = this.fold.outcome();
+    const outcome = this.store.finishRun(this.run, this.interrupted ? { ...walked, status: 'incomplete', error: this.interrupted } : walked, this.written);
     if (this.run === 0 && !this.keepOpen) this.store.close();
     const committed = this.written;
     return {
@@ -229,7 +248,7 @@ export function record(
     const subscriber: Subscriber<WalkEvent> = new Subscriber<WalkEvent>({
       next: (e) => {
         writer.add(e);
-        if (writer.failed) subscriber.unsubscribe();
+        if (writer.stopped) subscriber.unsubscribe();
       },
       error: (error: unknown) => {
         writer.finish().then(() => reject(error), () => reject(error));
@@ -238,6 +257,6 @@ export function record(
     });
     events$.subscribe(subscriber);
     // An unsubscribed walk never completes: finish here.
-    if (writer.failed) writer.finish().then(resolve, reject);
+    if (writer.stopped) writer.finish().then(resolve, reject);
   });
 }

@@ -432,6 +432,12 @@ export class Recording {
         if (at === -1) return undefined;
         return (list!.summaries[at] ??= Uint32Array.from(list!.counts.slice(at * 6, at * 6 + 6)));
       },
+      tableCount: (level) => {
+        // The pgd always exists; other tables from their first version on (counted from the index, none read).
+        let n = level === 0 ? 1 : 0;
+        for (const [base, list] of this.versions[level] ?? []) if (list.seqs[0]! <= seq && !(level === 0 && base === 0)) n++;
+        return n;
+      },
     };
   }
 
@@ -559,10 +565,13 @@ function writerAlive(meta: RecordingMeta): boolean {
 }
 
 function checkFile(file: string): void {
+  if (file === '-') throw new RecordingError(file, 'a recording cannot be read from standard input (SQLite reads a file it can seek); give its path');
   let size: number;
   try {
     const stat = statSync(file);
     if (stat.isDirectory()) throw new RecordingError(file, 'is a directory, not a recording (walkback ls lists the recordings in a directory)');
+    // A FIFO or a device would block or read for ever (and SQLite cannot use one): a recording is a regular file.
+    if (!stat.isFile()) throw new RecordingError(file, `is ${stat.isFIFO() ? 'a pipe (FIFO)' : stat.isCharacterDevice() ? 'a character device' : 'not a regular file'}, not a recording; a recording is a regular file`);
     size = stat.size;
   } catch (error) {
     if (error instanceof RecordingError) throw error;

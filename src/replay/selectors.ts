@@ -2,11 +2,12 @@
 /**
  * Derived views of a state, computed on demand (never stored): the page
  * tables over a range as coalesced runs (the ptdump idiom), and counts.
- * Cost is proportional to the tables that exist in the range, not to its size.
+ * Cost is proportional to the tables that exist in the range, not to its size
+ * (nor to their entries, where a table's entry counts say enough).
  */
 import type { Addr, LevelIndex, LevelName } from '../events/walk-event.js';
 import { Entry, LEVELS } from '../events/walk-event.js';
-import { canonicalAddr, levelAddrEnd, ownerLevel, tableAddr } from '../mm/geometry.js';
+import { alignDown, canonicalAddr, levelAddrEnd, ownerLevel, tableAddr, tableBase } from '../mm/geometry.js';
 import type { WalkState } from './walk-state.js';
 
 export interface EntryRunView {
@@ -25,36 +26,53 @@ export interface EntryRunView {
  * The entries covering [start, end), leaves first: a table entry is descended
  * into unless its table is empty. Runs of neighbouring entries of the same
  * level and kind are merged. At most `limit` runs (then `truncated`).
+ *
+ * A table is read only when its entries differ: whether a table is empty,
+ * and whether one the range covers whole holds one kind of entry throughout
+ * (a PTE table of 512 guard markers), comes from its entry counts, which a
+ * recording knows without reading the table. So the cost is the tables in
+ * the range, not their entries: show at the end of a walk over terabytes
+ * stays quick.
  */
 export function entryRuns(state: WalkState, start: Addr, end: Addr, limit = 10_000): { runs: EntryRunView[]; truncated: boolean } {
   const g = state.geometry;
   const tables = state.tables;
-  const runs: EntryRunView[] = [];
+  const runs: { -readonly [K in keyof EntryRunView]: EntryRunView[K] }[] = [];
   let truncated = false;
-  const push = (s: Addr, e: Addr, level: LevelIndex, entry: number, emptyTable: boolean) => {
+  const push = (s: Addr, e: Addr, level: LevelIndex, entry: number, emptyTable: boolean, count = 1) => {
     const last = runs[runs.length - 1];
     const name = LEVELS[level];
     if (last && last.end === s && last.level === name && last.entry === entry && last.emptyTable === emptyTable) {
-      runs[runs.length - 1] = { ...last, end: e, count: last.count + 1 };
+      last.end = e;
+      last.count += count;
       return;
     }
     if (runs.length >= limit) {
       truncated = true;
       return;
     }
-    runs.push({ start: s, end: e, level: name, entry, emptyTable, count: 1 });
+    runs.push({ start: s, end: e, level: name, entry, emptyTable, count });
   };
 
   // Walk the real levels as the walker does, one slot at a time, where tables exist.
   const visit = (table: LevelIndex, addr: Addr, stop: Addr): void => {
     const owner = ownerLevel(g, table);
+    // A table covered whole whose entries are all one kind (and not tables to descend into): one run.
+    const whole = table > 0 && addr === alignDown(addr, g.tableSpan[table]!) && stop - addr === g.tableSpan[table]!;
+    if (whole) {
+      const kind = uniformKind(tables.summaryAt(table, tableBase(g, table, addr)));
+      if (kind !== null && (kind !== Entry.TABLE || owner === 4)) {
+        push(addr, stop, owner, kind, false, g.ptrs[table]!);
+        return;
+      }
+    }
     while (addr < stop && !truncated) {
       const next = levelAddrEnd(g, table, addr, stop);
       const kind = tables.entry(owner, addr);
       if (kind === Entry.TABLE && owner < 4) {
         const child = (owner + 1) as LevelIndex;
-        const t = tables.table(child, addr);
-        if (t && t.some((v) => v !== Entry.NONE)) visit(child, addr, next);
+        const counts = tables.summaryAt(child, tableBase(g, child, addr));
+        if (counts && counts[Entry.NONE]! < g.ptrs[child]!) visit(child, addr, next);
         else push(addr, next, owner, kind, true);
       } else {
         push(addr, next, owner, kind, false);
@@ -64,6 +82,18 @@ export function entryRuns(state: WalkState, start: Addr, end: Addr, limit = 10_0
   };
   if (start < end) visit(0, start, end);
   return { runs, truncated };
+}
+
+/** The one kind every entry of a table holds, from its counts; null when they differ. */
+function uniformKind(counts: Uint32Array | undefined): number | null {
+  if (!counts) return null;
+  let kind: number | null = null;
+  for (let k = 0; k < counts.length; k++) {
+    if (counts[k] === 0) continue;
+    if (kind !== null) return null;
+    kind = k;
+  }
+  return kind;
 }
 
 /** Tables allocated per real level. */

@@ -7,7 +7,8 @@
  * end, install_pte through a public entry point) are not errors here: the
  * walk returns -EINVAL, as the kernel does.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import type { Addr, CallbackName, EntryKind, KernelVersion, LevelName, WalkApi } from '../events/walk-event.js';
@@ -45,11 +46,38 @@ const IF_STATES: Partial<Record<CallbackName, readonly RuleState[]>> = {
   install_pte: ['none'],
 };
 
-/** Read and validate a scenario file. Throws ScenarioError. */
+/** The path that stands for standard input, and the name messages give it. */
+export const STDIN = '-';
+export const STDIN_NAME = '<stdin>';
+
+/** The largest scenario read: a scenario is a few lines of YAML; this keeps /dev/zero and its kind from filling memory. */
+export const MAX_SCENARIO_BYTES = 16 * 1024 * 1024;
+
+/** Read and validate a scenario file, or standard input for `-`. Throws ScenarioError. */
 export function loadScenario(path: string): Scenario {
-  let text: string;
+  const file = path === STDIN ? STDIN_NAME : path;
+  const text = path === STDIN ? readStandardInput() : readScenarioFile(path);
+  if (text.includes('\u0000') || text.startsWith('SQLite format 3'))
+    throw new ScenarioError(
+      text.startsWith('SQLite format 3')
+        ? path === STDIN
+          ? 'holds a recording (a SQLite file), which cannot be read from a pipe; give its path instead of -'
+          : 'is a recording (a SQLite file), not a scenario; recordings go to walkback show or replay'
+        : 'is binary data, not a scenario (YAML or JSON); recordings go to walkback show or replay',
+      { file },
+    );
+  return parseScenario(text, file);
+}
+
+/**
+ * A scenario file: a regular file only (opened without blocking, so a FIFO
+ * with no writer cannot hang the command; checked on the open descriptor, so
+ * what is read is what was checked).
+ */
+function readScenarioFile(path: string): string {
+  let fd: number;
   try {
-    text = readFileSync(path, 'utf8');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const problem =
@@ -59,12 +87,70 @@ export function loadScenario(path: string): Scenario {
           ? 'is a directory, not a scenario file'
           : code === 'EACCES'
             ? 'cannot be read: permission denied'
-            : `cannot be read (${code ?? String(error)})`;
+            : code === 'ELOOP'
+              ? 'is a loop of symbolic links'
+              : `cannot be read (${code ?? String(error)})`;
     throw new ScenarioError(problem, { file: path });
   }
-  if (text.includes('\u0000') || text.startsWith('SQLite format 3'))
-    throw new ScenarioError('is binary data, not a scenario (YAML or JSON); recordings go to walkback show or replay', { file: path });
-  return parseScenario(text, path);
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw new ScenarioError('is a directory, not a scenario file', { file: path });
+    if (!stat.isFile())
+      throw new ScenarioError(
+        `is ${specialFileKind(stat)}, not a scenario file${stat.isFIFO() ? '; to read a scenario from a pipe, give - (standard input) and redirect the pipe to it' : ''}`,
+        { file: path },
+      );
+    if (stat.size > MAX_SCENARIO_BYTES) throw new ScenarioError(`is ${stat.size} bytes; a scenario is at most ${MAX_SCENARIO_BYTES / 1024 / 1024} MiB of YAML`, { file: path });
+    return readFileSync(fd, 'utf8');
+  } catch (error) {
+    if (error instanceof ScenarioError) throw error;
+    throw new ScenarioError(`cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { file: path });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function specialFileKind(stat: Stats): string {
+  if (stat.isFIFO()) return 'a pipe (FIFO)';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Standard input, whole, synchronously (a scenario is small): up to
+ * MAX_SCENARIO_BYTES, stopping at the first NUL byte (binary data is refused
+ * at once, /dev/zero included). A descriptor left non-blocking by whoever
+ * shares it is waited on, not failed.
+ */
+function readStandardInput(): string {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const buffer = Buffer.alloc(64 * 1024);
+  let pause: Int32Array | null = null;
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, buffer, 0, buffer.length, null);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        pause ??= new Int32Array(new SharedArrayBuffer(4));
+        Atomics.wait(pause, 0, 0, 10);
+        continue;
+      }
+      if (code === 'EOF') break;
+      throw new ScenarioError(`cannot be read (${code ?? String(error)})`, { file: STDIN_NAME });
+    }
+    if (n === 0) break;
+    const chunk = Buffer.from(buffer.subarray(0, n));
+    chunks.push(chunk);
+    total += n;
+    if (chunk.includes(0)) break;
+    if (total > MAX_SCENARIO_BYTES) throw new ScenarioError(`holds more than ${MAX_SCENARIO_BYTES / 1024 / 1024} MiB; a scenario is a few lines of YAML`, { file: STDIN_NAME });
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Validate scenario text. `file` names it in messages. Throws ScenarioError. */
@@ -146,6 +232,7 @@ class ScenarioReader {
   }
 
   private defaultName(): string {
+    if (this.file === STDIN_NAME) return 'stdin';
     const base = this.file.split(/[\\/]/).pop() ?? 'scenario';
     return base.replace(/\.(ya?ml|json)$/i, '') || 'scenario';
   }

@@ -20,6 +20,8 @@ import { foldEvents } from '../replay/walk-state.js';
 import type { WalkState } from '../replay/walk-state.js';
 import type { Fault, Scenario } from '../scenario/scenario.js';
 import { allocFailureTail } from '../walker/alloc-failure.js';
+import type { WalkEvent } from '../events/walk-event.js';
+import { WalkStop } from '../walker/mm-walk.js';
 import { runScenario } from '../walker/run.js';
 import type { FaultPoint } from '../walker/run.js';
 
@@ -38,6 +40,10 @@ export interface SweepOptions {
   readonly exact?: boolean;
   /** Called after each run with how many are done, of how many. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Stop with an error once the file would pass this many bytes (the runs recorded so far are kept). */
+  readonly maxBytes?: number;
+  /** Asked after each chunk and each run whether to stop (an interrupted command); a reason ends the sweep there, what was recorded kept. */
+  readonly stop?: () => string | null;
 }
 
 export interface SweepRun {
@@ -54,6 +60,8 @@ export interface SweepRecording {
   readonly scenario: Scenario;
   /** The base run first, then one run per failure point, in the order the walk meets them. */
   readonly runs: readonly SweepRun[];
+  /** Why the sweep stopped before its last point (options.stop), or null. */
+  readonly interrupted: string | null;
 }
 
 /** The fault that makes `point` fail. */
@@ -68,10 +76,15 @@ export function pointLabel(point: FaultPoint): string {
 export async function recordSweep(scenario: Scenario, file: string, options: SweepOptions): Promise<SweepRecording> {
   const base: Scenario = { ...scenario, faults: [] };
   const points: FaultPoint[] = [];
-  const writerOptions = { walkbackVersion: options.walkbackVersion, ...(options.chunkEvents ? { chunkEvents: options.chunkEvents } : {}) };
-  const writer = new RecordingWriter(file, base, { ...writerOptions, keepOpen: true, meta: { sweep: options.pteMap ? 'alloc pte_map' : 'alloc' } });
+  const writerOptions = {
+    walkbackVersion: options.walkbackVersion,
+    ...(options.chunkEvents ? { chunkEvents: options.chunkEvents } : {}),
+    ...(options.stop ? { stop: options.stop } : {}),
+  };
+  const baseOptions = { ...writerOptions, ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}) };
+  const writer = new RecordingWriter(file, base, { ...baseOptions, keepOpen: true, meta: { sweep: options.pteMap ? 'alloc pte_map' : 'alloc' } });
   const baseResult = await record(writer, () =>
-    runScenario(base, (e) => writer.add(e), {
+    runScenario(base, (e) => feed(writer, e), {
       faultPoints: (p) => {
         if (p.kind === 'alloc' || options.pteMap) points.push(p);
       },
@@ -80,18 +93,21 @@ export async function recordSweep(scenario: Scenario, file: string, options: Swe
   const runs: SweepRun[] = [{ run: 0, point: null, label: 'base', result: baseResult }];
   const store = writer.store;
   // How many runs should follow: a sweep cut short (Ctrl-C, a full disk) can say how far it got.
-  if (!store.error) store.setMeta('sweep_points', points.length);
+  if (!store.error && !writer.interrupted) store.setMeta('sweep_points', points.length);
   if (baseResult.status === 'incomplete') {
     store.close();
-    return { file, scenario, runs };
+    return { file, scenario, runs, interrupted: writer.interrupted };
   }
   // The base as a reader sees it: the state at each fork point is folded from its checkpoints.
   const reader = Recording.open(file);
   const log = new RecordingLog(reader);
   // The last fork's state, to fold on from when the next fork has the same checkpoint (points are in walk order).
   let last: { checkpoint: number; seq: number; state: WalkState } | null = null;
+  let interrupted: string | null = null;
   try {
     for (const point of points) {
+      interrupted = options.stop?.() ?? null;
+      if (interrupted) break;
       // From the base's last checkpoint strictly before the fork: the branch's first checkpoint holds the
       // tables changed since then, and the rest is read from the base.
       const at = reader.checkpointSeqAtOrBefore(point.seq - 1);
@@ -114,10 +130,11 @@ export async function recordSweep(scenario: Scenario, file: string, options: Swe
         }
         // The events before the fork are the base's: only the branch's own are written.
         runScenario(faulty, (e) => {
-          if (e.seq >= point.seq) branch.add(e);
+          if (e.seq >= point.seq) feed(branch, e);
         });
       });
       runs.push({ run, point, label, result });
+      interrupted ??= branch.interrupted;
       options.onProgress?.(runs.length - 1, points.length);
       if (store.error) break;
     }
@@ -125,7 +142,13 @@ export async function recordSweep(scenario: Scenario, file: string, options: Swe
     reader.close();
     store.close();
   }
-  return { file, scenario, runs };
+  return { file, scenario, runs, interrupted };
+}
+
+/** Hand an event to a writer; once it has stopped (a full disk, an interruption), stop the walk too. */
+function feed(writer: RecordingWriter, e: WalkEvent): void {
+  if (writer.stopped) throw new WalkStop('unsubscribed');
+  writer.add(e);
 }
 
 /** Run a walk into a writer (synchronously), then finish the writer. */

@@ -5,12 +5,20 @@ import { loadScenario } from '../../scenario/load-scenario.js';
 import type { Scenario } from '../../scenario/scenario.js';
 import { expectationWords } from '../../sweep/sweep-report.js';
 import { madviseDifferences } from '../../walker/madvise-differences.js';
-import { writeStdout } from '../output.js';
+import { formatBytes, writeStdout } from '../output.js';
+import { DEFAULT_MAX_BYTES, describeBudget, recordingBudget, sizeToAllow } from '../record-budget.js';
 
 export function checkCommand(file: string): void {
   const scenario = loadScenario(file);
-  writeStdout(`${file}: ok: ${describeScenario(scenario)}\n`);
+  writeStdout(`${scenario.file}: ok: ${describeScenario(scenario)}\n`);
+  // What recording it will cost: a walk over all of user space passes check, and would fill a disk.
+  const budget = recordingBudget(scenario);
+  writeStdout(`estimate: ${describeBudget(budget)}\n`);
   for (const note of scenarioNotes(scenario)) process.stderr.write(`walkback: note: ${note}\n`);
+  if (budget.bytes > DEFAULT_MAX_BYTES)
+    process.stderr.write(
+      `walkback: note: that is above the default cap of ${formatBytes(DEFAULT_MAX_BYTES)}: walkback record refuses it unless --max-size allows it (--max-size ${sizeToAllow(budget.bytes)})\n`,
+    );
 }
 
 /** What a preset is, in a few words: the ops of a kernel user, not the madvise() call around them. */

@@ -7,11 +7,16 @@
 import { join } from 'node:path';
 import { packageRoot } from '../../recorder/package-root.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
+import { refuseOutputOverInput } from '../output-file.js';
 import { recordAndOpen } from './run.js';
 
 export const DEMO_SCENARIO = join(packageRoot(), 'examples', 'demo.yaml');
 export const DEMO_RECORDING = join('recordings', 'demo.db');
 
 export async function demoCommand(flags: { output?: string } = {}): Promise<void> {
-  await recordAndOpen(loadScenario(DEMO_SCENARIO), flags.output ?? DEMO_RECORDING, { force: true });
+  const scenario = loadScenario(DEMO_SCENARIO);
+  const output = flags.output ?? DEMO_RECORDING;
+  // The demo's recording is its own to replace, but never the scenario it comes from.
+  refuseOutputOverInput(output, [{ file: scenario.file, kind: 'scenario' }], { sqlite: true });
+  await recordAndOpen(scenario, output, { force: true });
 }

@@ -11,6 +11,7 @@ import { sharedPrefix } from '../../replay/run-segments.js';
 import { diffJson, formatDiff } from '../../views/diff/format-diff.js';
 import { UsageError } from '../errors.js';
 import { parseRun } from '../inputs.js';
+import { STDIN } from '../../scenario/load-scenario.js';
 import { openWalk } from '../walk-input.js';
 import type { WalkInput } from '../walk-input.js';
 import { writeStdout } from '../output.js';
@@ -27,6 +28,7 @@ export async function diffCommand(first: string, second: string | undefined, fla
   if (runs.length > 2) throw new UsageError(`--run given ${runs.length} times: give at most two (the first for A, the second for B)`);
   if (second === undefined && runs.length !== 2)
     throw new UsageError(`diff needs two walks: two recordings or scenarios (walkback diff A B), or two runs of one sweep (walkback diff SWEEP.db --run 0 --run 3)`);
+  if (first === STDIN && second === STDIN) throw new UsageError('- (standard input) given for both A and B: standard input holds one scenario; give the other as a file');
   const context = flags.context === undefined ? 5 : Number(flags.context);
   if (!Number.isInteger(context) || context < 0 || context > 10_000) throw new UsageError(`--context ${flags.context}: give a number of events from 0 to 10000`);
   if (flags.ui && flags.json) throw new UsageError('--ui and --json: choose one (the terminal UI, or JSON on stdout)');

@@ -15,8 +15,10 @@ import { PerfettoDocument } from '../../views/export/perfetto.js';
 import { eventJson } from '../../views/show/show.js';
 import type { TextSink } from '../../views/text-sink.js';
 import { formatTraceLine } from '../../events/trace-line.js';
-import { RuntimeError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { isRecordingInput, parseRun, runOfScenario } from '../inputs.js';
+import { outputError, refuseOutputOverInput } from '../output-file.js';
+import { STDIN, STDIN_NAME } from '../../scenario/load-scenario.js';
 import { LineWriter } from '../output.js';
 import { openWalk } from '../walk-input.js';
 import { packageVersion } from '../../recorder/package-root.js';
@@ -90,9 +92,12 @@ export function exportCommand(input: string, flags: ExportFlags): void {
   const format = (flags.format ?? 'perfetto') as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) throw new UsageError(`--format ${flags.format}: not a format; give perfetto (Chrome trace-event JSON), jsonl (one event a line) or trace (the callback trace)`);
   const run = parseRun(flags.run);
-  if (flags.output !== undefined && existsSync(flags.output)) {
-    if (statSync(flags.output).isDirectory()) throw new UsageError(`-o ${flags.output} is a directory; give a file name`);
-    if (!flags.force) throw new UsageError(`${flags.output} exists; pass --force to replace it, or choose another -o`);
+  if (flags.output !== undefined) {
+    refuseOutputOverInput(flags.output, [{ file: input === STDIN ? STDIN_NAME : input, kind: isRecordingInput(input) ? 'recording' : 'scenario' }]);
+    if (existsSync(flags.output)) {
+      if (statSync(flags.output).isDirectory()) throw new UsageError(`-o ${flags.output} is a directory; give a file name`);
+      if (!flags.force) throw new UsageError(`${flags.output} exists; pass --force to replace it, or choose another -o`);
+    }
   }
   const source = openSource(input, run);
   const runText = source.run ? ` run ${source.run}` : '';
@@ -113,7 +118,7 @@ export function exportCommand(input: string, flags: ExportFlags): void {
       try {
         fd = openSync(temporary, 'w');
       } catch (error) {
-        throw new RuntimeError(`cannot write ${target}: ${(error as Error).message}`);
+        throw outputError(target!, error);
       }
     }
     // Synchronous writes at the reader's pace: a pipe's reader holds the walk or the recording's reads back.

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** walkback record SCENARIO [-o FILE]: run the walk and record it while it flows. */
 import { statSync } from 'node:fs';
-import { loadScenario, openRecording, record } from '../../index.js';
+import { constants } from 'node:os';
+import { loadScenario, openRecording } from '../../index.js';
 import type { RecordResult, Scenario } from '../../index.js';
 import { formatSummary } from '../../views/show/show.js';
-import { RuntimeError } from '../errors.js';
+import { InterruptedError, RuntimeError } from '../errors.js';
+import { interruptReason, jobSource, runRecordingJob } from '../recording-job.js';
+import { IN_THREAD_EVENTS, recordingBudget, refuseAboveDefaultCap } from '../record-budget.js';
+import type { Budget } from '../record-budget.js';
 import { parseSize } from '../sizes.js';
 import { formatBytes, writeStdout } from '../output.js';
 import { chooseOutput, prepareOutput } from '../output-file.js';
@@ -16,37 +20,54 @@ export interface RecordFlags {
   readonly maxSize?: string;
 }
 
-/** Record a scenario to a file, with a progress line on a terminal. Throws RuntimeError if the file could not be written whole. */
-export async function recordScenario(scenario: Scenario, file: string, flags: RecordFlags = {}): Promise<RecordResult> {
+/**
+ * Record a scenario to a file, with a progress line on a terminal. Throws
+ * RuntimeError if the file could not be written whole, InterruptedError if a
+ * signal stopped it (the file then finished as incomplete, and said so).
+ */
+export async function recordScenario(scenario: Scenario, file: string, flags: RecordFlags = {}, budget: Budget = recordingBudget(scenario)): Promise<RecordResult> {
   // chooseOutput let an existing file through only with --force.
   prepareOutput(file);
   const progress = process.stderr.isTTY
     ? (events: number, bytes: number) => process.stderr.write(`\rrecording ${scenario.name}: ${events.toLocaleString('en-US')} events, ${(bytes / 1e6).toFixed(1)} MB`)
     : undefined;
   const maxBytes = flags.maxSize !== undefined ? parseSize(flags.maxSize, '--max-size') : undefined;
-  let result: RecordResult;
+  let run;
   try {
-    result = await record(scenario, file, {
-      ...(maxBytes !== undefined ? { maxBytes } : {}),
-      ...(progress ? { onProgress: progress } : {}),
+    run = await runRecordingJob({ kind: 'record', ...jobSource(scenario), file, ...(maxBytes !== undefined ? { maxBytes } : {}) }, progress, {
+      inThread: budget.estimate.events < IN_THREAD_EVENTS,
     });
   } catch (error) {
     throw new RuntimeError(`${file}: cannot write the recording: ${(error as Error).message}`);
   } finally {
     if (progress) process.stderr.write('\r\x1b[K');
   }
+  if (run.outcome.kind !== 'record') throw new Error('a recording job came back as a sweep');
+  const result = run.outcome.result;
+  if (run.signal && result.status === 'incomplete' && result.error?.startsWith('interrupted'))
+    throw new InterruptedError(
+      `${file}: ${result.error} after ${result.committed.toLocaleString('en-US')} events; what was written is kept (status incomplete) and replays`,
+      run.signal,
+    );
   if (result.status === 'incomplete')
     throw new RuntimeError(
       `${file}: the recording stopped after ${result.committed.toLocaleString('en-US')} events: ${result.error}; what was written is kept (status incomplete) and replays`,
     );
+  if (run.signal) {
+    // The walk ended before the writer saw the signal: the file is whole; say so, and still exit as interrupted.
+    writeStdout(describeResult(result));
+    throw new InterruptedError(`${interruptReason(constants.signals[run.signal])}, after the recording had finished: ${file} is complete`, run.signal);
+  }
   return result;
 }
 
 export async function recordCommand(scenarioFile: string, flags: RecordFlags): Promise<void> {
   if (flags.maxSize !== undefined) parseSize(flags.maxSize, '--max-size');
   const scenario = loadScenario(scenarioFile);
+  const budget = recordingBudget(scenario);
+  refuseAboveDefaultCap(scenario, budget, flags.maxSize, 'recording');
   const file = chooseOutput(scenario, flags);
-  const result = await recordScenario(scenario, file, flags);
+  const result = await recordScenario(scenario, file, flags, budget);
   writeStdout(describeResult(result));
 }
 

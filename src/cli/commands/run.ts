@@ -11,15 +11,21 @@ import { chooseOutput, describeResult, recordScenario } from './record.js';
 import type { RecordFlags } from './record.js';
 import type { Scenario } from '../../scenario/scenario.js';
 import { writeStdout } from '../output.js';
+import { recordingBudget, refuseAboveDefaultCap } from '../record-budget.js';
+import type { Budget } from '../record-budget.js';
+import { parseSize } from '../sizes.js';
 
 export async function runCommand(scenarioFile: string, flags: RecordFlags): Promise<void> {
+  if (flags.maxSize !== undefined) parseSize(flags.maxSize, '--max-size');
   const scenario = loadScenario(scenarioFile);
-  await recordAndOpen(scenario, chooseOutput(scenario, flags), flags);
+  const budget = recordingBudget(scenario);
+  refuseAboveDefaultCap(scenario, budget, flags.maxSize, 'recording');
+  await recordAndOpen(scenario, chooseOutput(scenario, flags), flags, budget);
 }
 
 /** Record a scenario to `output` and open it (or, without a terminal, print what was recorded). */
-export async function recordAndOpen(scenario: Scenario, output: string, flags: RecordFlags): Promise<void> {
-  const result = await recordScenario(scenario, output, flags);
+export async function recordAndOpen(scenario: Scenario, output: string, flags: RecordFlags, budget?: Budget): Promise<void> {
+  const result = await recordScenario(scenario, output, flags, budget);
   const why = whyNoTerminal();
   if (why) {
     writeStdout(describeResult(result));
