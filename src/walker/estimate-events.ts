@@ -44,6 +44,7 @@ import { FaultPlan } from './faults.js';
 import type { CallbackModel, WalkOps } from './mm-walk.js';
 import { K613, K70, MmWalk, PMD_AGAIN_LIMIT, PUD_AGAIN_LIMIT, WalkStop } from './mm-walk.js';
 import { MAX_MADVISE_GUARD_RETRIES } from './run.js';
+import { seenAt } from './pagewalk.js';
 import { zapRange } from './zap.js';
 
 export interface EventEstimate {
@@ -439,7 +440,7 @@ class WalkCounter {
       again: for (;;) {
         if (++retries > PUD_AGAIN_LIMIT) this.livelock();
         next = levelAddrEnd(g, 2, addr, end);
-        const pud = mm.entry(2, addr);
+        const pud = seenAt(w, 2, mm.entry(2, addr));
         if (real && pud === Entry.NONE) {
           if (hasInstall) {
             this.noneSlot(2, addr, next);
@@ -485,7 +486,7 @@ class WalkCounter {
     let next = addr;
     do {
       next = levelAddrEnd(g, level, addr, end);
-      const entry = w.mm.entry(level, addr);
+      const entry = seenAt(w, level, w.mm.entry(level, addr));
       if (real && entry === Entry.NONE) {
         if (hasInstall) {
           this.noneSlot(level, addr, next);

@@ -29,7 +29,7 @@ const isHuge = (kind: number): boolean => kind === Entry.HUGE || kind === Entry.
  * there (i386's 4 MiB THP or hugetlb page, the pgd entry) is a table to pgd/p4d/pud_entry, and
  * only pmd_entry sees it huge.
  */
-function seenAt(w: MmWalk, level: LevelIndex, kind: EntryKind): EntryKind {
+export function seenAt(w: MmWalk, level: LevelIndex, kind: EntryKind): EntryKind {
   return !w.g.noneCheck[level] && isHuge(kind) ? Entry.TABLE : kind;
 }
 

@@ -109,7 +109,8 @@ describe('replay properties', () => {
         // Independently: walk the events once, by hand.
         const allocs = live.filter((e) => e.type === 'alloc');
         const installs = live.filter((e) => e.type === 'set_pte');
-        const splits = live.filter((e) => e.type === 'split_pmd' || e.type === 'split_pud');
+        // The walker's own splits and those a client's zap makes (zap_split) alike.
+        const splits = live.filter((e) => e.type === 'split_pmd' || e.type === 'split_pud' || e.type === 'zap_split');
         const walks = live.filter((e) => e.type === 'walk');
         const rets = live.filter((e) => e.type === 'ret');
         const clientRet = live.find((e) => e.type === 'client_ret');

@@ -52,6 +52,5 @@ export function scenarioNotes(s: Scenario): string[] {
   if (s.walk.start >= s.walk.end && s.walk.api !== 'walk_page_vma')
     notes.push(`start ${hex(s.walk.start)} is not below end ${hex(s.walk.end)}: the walk will return -22 (EINVAL)`);
   // The presets are the kernel users' ops, not madvise(): say where madvise() over the range would differ.
-  notes.push(...madviseDifferences(s));
-  return notes;
+  return notes.concat(madviseDifferences(s));
 }
