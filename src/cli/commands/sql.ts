@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** walkback sql REC "SELECT ...": any read-only SQL over a recording, with its events as a table. */
 import { Recording } from '../../replay/open-recording.js';
+import { RecordingError } from '../../replay/recording-error.js';
 import { registerEventsTable } from '../../views/sql/events-table.js';
 import { UsageError } from '../errors.js';
 import { parseRun, runOption } from '../inputs.js';
@@ -17,8 +18,10 @@ export function sqlCommand(file: string, query: string, flags: { json?: boolean;
     try {
       result = recording.query(query);
     } catch (error) {
+      // walkback's own refusals name the file already; SQLite's are said as the query's failure.
+      if (error instanceof RecordingError) throw error;
       const message = (error as Error).message;
-      throw new UsageError(`${file}: the query failed: ${message}${/no such table/.test(message) ? ' (tables: events, notable_events, notable, meta, recording, checkpoints, chunks, table_versions)' : ''}`);
+      throw new UsageError(`${file}: the query failed: ${message}${/no such table/.test(message) ? ` (tables: ${queryableTables(recording)})` : ''}`);
     }
     const cell = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'bigint' ? v.toString() : Buffer.isBuffer(v) ? `<${v.length} bytes>` : String(v));
     if (flags.json) {
@@ -34,4 +37,13 @@ export function sqlCommand(file: string, query: string, flags: { json?: boolean;
     source.close();
     recording.close();
   }
+}
+
+/** Every table and view a query can read: the events table, and the file's own, as its schema lists them. */
+function queryableTables(recording: Recording): string {
+  const own = recording.database
+    .prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY type DESC, name")
+    .pluck()
+    .all() as string[];
+  return [...new Set(['events', ...own])].join(', ');
 }
