@@ -18,14 +18,21 @@ export function defaultOutput(scenario: Scenario, dir = 'recordings', suffix = '
   return path;
 }
 
-/** -o FILE (replaced only with --force), -o DIR (a new name in it), or a new name in recordings/. */
+/**
+ * -o FILE (replaced only with --force), or a new name in recordings/ (made if
+ * need be). -o names a file in a directory that exists: a directory, or a
+ * path through directories that do not exist (a typo), is refused rather than
+ * written into or made.
+ */
 export function chooseOutput(scenario: Scenario, flags: OutputFlags, suffix = ''): string {
   if (flags.output === undefined) return defaultOutput(scenario, 'recordings', suffix);
-  if (existsSync(flags.output)) {
-    if (statSync(flags.output).isDirectory()) return defaultOutput(scenario, flags.output, suffix);
-    if (!flags.force) throw new UsageError(`${flags.output} exists; pass --force to replace it, or choose another -o`);
-  }
-  return flags.output;
+  const out = flags.output;
+  if (existsSync(out) && statSync(out).isDirectory())
+    throw new UsageError(`-o ${out}: is a directory; name the file to write, e.g. -o ${defaultOutput(scenario, out, suffix)}`);
+  const dir = dirname(out) || '.';
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`-o ${out}: there is no directory ${dir}; create it first, or choose another -o`);
+  if (existsSync(out) && !flags.force) throw new UsageError(`${out} exists; pass --force to replace it, or choose another -o`);
+  return out;
 }
 
 /** Make way for a recording at `file`: its directory made, an old file there (and its WAL files) removed. */
