@@ -12,10 +12,12 @@ import type { WalkState } from './walk-state.js';
 export interface EntryRunView {
   readonly start: Addr;
   readonly end: Addr;
-  /** The walker level whose entries these are. */
+  /** The real table the entries are in (its level: a folded level's entries are its real table's). */
   readonly level: LevelName;
   /** EntryKind of every entry in the run. */
   readonly entry: number;
+  /** For a table entry: the level of the table it points to (the next real level down); else null. */
+  readonly table: LevelName | null;
   /** For a table entry: whether the table below it has no entry that is not none. */
   readonly emptyTable: boolean;
   readonly count: number;
@@ -31,7 +33,7 @@ export function entryRuns(state: WalkState, start: Addr, end: Addr, limit = 10_0
   const tables = state.tables;
   const runs: EntryRunView[] = [];
   let truncated = false;
-  const push = (s: Addr, e: Addr, level: LevelIndex, entry: number, emptyTable: boolean) => {
+  const push = (s: Addr, e: Addr, level: LevelIndex, entry: number, emptyTable: boolean, table: LevelName | null) => {
     const last = runs[runs.length - 1];
     const name = LEVELS[level];
     if (last && last.end === s && last.level === name && last.entry === entry && last.emptyTable === emptyTable) {
@@ -42,7 +44,7 @@ export function entryRuns(state: WalkState, start: Addr, end: Addr, limit = 10_0
       truncated = true;
       return;
     }
-    runs.push({ start: s, end: e, level: name, entry, emptyTable, count: 1 });
+    runs.push({ start: s, end: e, level: name, entry, table, emptyTable, count: 1 });
   };
 
   // Walk the real levels as the walker does, one slot at a time, where tables exist.
@@ -55,9 +57,9 @@ export function entryRuns(state: WalkState, start: Addr, end: Addr, limit = 10_0
         const child = (owner + 1) as LevelIndex;
         const t = tables.table(child, addr);
         if (t && t.some((v) => v !== Entry.NONE)) visit(child, addr, next);
-        else push(addr, next, owner, kind, true);
+        else push(addr, next, table, kind, true, LEVELS[child]);
       } else {
-        push(addr, next, owner, kind, false);
+        push(addr, next, table, kind, false, null);
       }
       addr = next;
     }
