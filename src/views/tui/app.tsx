@@ -160,7 +160,7 @@ export function App({ session, theme, initialSeq, follow, size: fixedSize, pollM
   const untouched = walkEnded && (state.clientRet ?? state.ret) !== 0 ? (reachOf(state).unreached?.[0] ?? null) : null;
 
   useInput((input, key) => {
-    const context = { treeRows: tree.rows.length, selectedKey: row?.expandable ? row.key : null, selectedExpanded: row?.expanded ?? false, madeBy: madeBy?.seq ?? null, selected, runs: runs ?? null, zoom, zoomLimit };
+    const context = { treeRows: tree.rows.length, selectedKey: row?.expandable ? row.key : null, selectedExpanded: row?.expanded ?? false, madeBy: madeBy?.seq ?? null, selected, runs: runs ?? null, zoomLimit };
     const press = toKeyPress(input, key as unknown as Record<string, boolean>);
     handleInput(press, latest, dispatch, session, exit, context);
   });
@@ -307,8 +307,7 @@ interface KeyContext {
   readonly madeBy: number | null;
   readonly selected: number;
   readonly runs?: RunSwitch | null;
-  /** The map's zoom as drawn, and the closest it can go (a cell a page). */
-  readonly zoom?: number;
+  /** The closest the map can zoom in the range drawn (a cell a page). */
   readonly zoomLimit?: number;
 }
 
