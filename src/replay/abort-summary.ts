@@ -170,8 +170,8 @@ export function abortSummary(replay: Replay, at: number = replay.length - 1, opt
               : 'aborted';
 
   const stop = findStop(replay, state, at, lastWalk);
-  const ended = outcome !== 'completed' && outcome !== 'in progress' && outcome !== 'not started';
-  const { reached, stoppedIn, unreached } = ended ? reachOf(state, stop ? oopsLevel(replay.event(stop.seq)) : null) : { reached: state.reached, stoppedIn: null, unreached: null };
+  const stoppedEarly = outcome !== 'completed' && outcome !== 'in progress' && outcome !== 'not started';
+  const { reached, stoppedIn, unreached } = stoppedEarly ? reachOf(state, stop ? oopsLevel(replay.event(stop.seq)) : null) : { reached: state.reached, stoppedIn: null, unreached: null };
   const unfired = options.faults?.length && outcome !== 'in progress' && outcome !== 'not started' ? unfiredFaults(replay, at, options.faults) : [];
 
   return {
