@@ -42,21 +42,27 @@ export function defaultOutput(scenario: Scenario, dir = 'recordings', suffix = '
 }
 
 /**
- * -o FILE (replaced only with --force), -o DIR (a new name in it), or a new
- * name in recordings/; never the scenario being recorded (through any path
- * or link).
+ * -o FILE (replaced only with --force), or a new name in recordings/ (made if
+ * need be); never the scenario being recorded (through any path or link).
+ * -o names a file in a directory that exists: a directory, or a path through
+ * directories that do not exist (a typo), is refused rather than written into
+ * or made.
  */
 export function chooseOutput(scenario: Scenario, flags: OutputFlags, suffix = ''): string {
-  let output: string;
-  if (flags.output === undefined) output = defaultOutput(scenario, 'recordings', suffix);
-  else if (existsSync(flags.output) && statSync(flags.output).isDirectory()) output = defaultOutput(scenario, flags.output, suffix);
-  else {
-    refuseOutputOverInput(flags.output, [{ file: scenario.file, kind: 'scenario' }], { sqlite: true });
-    if (existsSync(flags.output) && !flags.force) throw new UsageError(`${flags.output} exists; pass --force to replace it, or choose another -o`);
-    return flags.output;
+  const input = [{ file: scenario.file, kind: 'scenario' as const }];
+  if (flags.output === undefined) {
+    const output = defaultOutput(scenario, 'recordings', suffix);
+    refuseOutputOverInput(output, input, { sqlite: true });
+    return output;
   }
-  refuseOutputOverInput(output, [{ file: scenario.file, kind: 'scenario' }], { sqlite: true });
-  return output;
+  const out = flags.output;
+  if (existsSync(out) && statSync(out).isDirectory())
+    throw new UsageError(`-o ${out}: is a directory; name the file to write, e.g. -o ${defaultOutput(scenario, out, suffix)}`);
+  const dir = dirname(out) || '.';
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`-o ${out}: there is no directory ${dir}; create it first, or choose another -o`);
+  refuseOutputOverInput(out, input, { sqlite: true });
+  if (existsSync(out) && !flags.force) throw new UsageError(`${out} exists; pass --force to replace it, or choose another -o`);
+  return out;
 }
 
 /** Make way for a recording at `file`: its directory made, an old file there (and its WAL files) removed. */

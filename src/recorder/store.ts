@@ -4,6 +4,8 @@
  * (chunks, notable rows, table versions, checkpoints) one transaction each,
  * and stamps the outcome.
  */
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { NotableRow } from '../events/notable.js';
 import { addrToSql, APPLICATION_ID, NAME_TABLES, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
@@ -47,7 +49,12 @@ export class RecordingStore {
   /** The first failure; once set, nothing more is written. */
   error: Error | null = null;
 
+  private readonly file: string;
+  private readonly maxBytes: number | undefined;
+
   constructor(options: StoreOptions) {
+    this.file = options.file;
+    this.maxBytes = options.maxBytes;
     const db = new Database(options.file);
     this.db = db;
     db.pragma('journal_mode = WAL');
@@ -146,7 +153,7 @@ export class RecordingStore {
    * the outcome into `incomplete`.
    */
   finishRun(run: number, outcome: Outcome, events: number): Outcome {
-    const final: Outcome = this.error ? { ...outcome, status: 'incomplete', error: describeWriteError(this.error) } : outcome;
+    const final: Outcome = this.error ? { ...outcome, status: 'incomplete', error: describeWriteError(this.error, this.file, this.maxBytes) } : outcome;
     try {
       this.db.transaction(() => {
         if (run === 0) {
@@ -184,8 +191,25 @@ export class RecordingStore {
   }
 }
 
-function describeWriteError(error: Error): string {
+/**
+ * Why a write failed, in words. SQLite says SQLITE_FULL both when the disk is
+ * full and when the size cap (max_page_count) is reached; the file system's
+ * free space tells them apart (a transaction needs far less than this margin).
+ */
+export function describeWriteError(error: Error, file: string, maxBytes?: number): string {
   const code = (error as { code?: string }).code;
-  if (code === 'SQLITE_FULL') return 'the disk is full (or the size cap was reached)';
-  return error.message;
+  if (code !== 'SQLITE_FULL') return error.message;
+  if (maxBytes === undefined || diskNearlyFull(file)) return 'the disk is full';
+  return `it reached the size cap of ${maxBytes.toLocaleString('en-US')} bytes`;
+}
+
+const FULL_MARGIN = 64 * 2 ** 20;
+
+function diskNearlyFull(file: string): boolean {
+  try {
+    const fs = statfsSync(dirname(file));
+    return fs.bavail * fs.bsize < FULL_MARGIN;
+  } catch {
+    return false;
+  }
 }

@@ -14,6 +14,7 @@ import type { NotableRow } from '../events/notable.js';
 import type { Geometry } from '../mm/geometry.js';
 import { alignDown, hex, ownerLevel, sizeName } from '../mm/geometry.js';
 import { formatTraceLine } from '../events/trace-line.js';
+import type { Fault } from '../scenario/scenario.js';
 import type { Replay } from './replay.js';
 import type { WalkState } from './walk-state.js';
 
@@ -96,10 +97,18 @@ export interface AbortSummary {
   readonly ret: number | null;
   /** The client's return value (guard-install), if any. */
   readonly clientRet: number | null;
-  /** How far the last walk got: the end of the last range it finished or entered. */
+  /** How far the last walk got: below this address it walked its range in full. */
   readonly reached: Addr | null;
-  /** The part of the last walk's range it never reached, when it stopped early. */
+  /**
+   * When the walk stopped early, the part of its range it had entered but not
+   * finished: from `reached` to the end of the entry the walker was at (its
+   * level), within the range. Null when the walker stopped on an entry boundary.
+   */
+  readonly stoppedIn: StoppedIn | null;
+  /** The part of the last walk's range no event of the walk touched, when it stopped early. */
   readonly unreached: readonly [Addr, Addr] | null;
+  /** Injected faults that never fired (the walk never got that far), once the run has ended. */
+  readonly unfired: readonly UnfiredFault[];
   readonly allocated: readonly AllocatedTable[];
   readonly installed: readonly Installed[];
   /** Huge entries split: by the walker (split_pmd, split_pud) or by a client's zap (zap_split, no trace line). */
@@ -109,9 +118,28 @@ export interface AbortSummary {
   readonly stop: Stop | null;
 }
 
+export interface StoppedIn {
+  /** The walker level whose entry it was in. */
+  readonly level: LevelName;
+  readonly start: Addr;
+  readonly end: Addr;
+}
+
+export interface UnfiredFault {
+  /** As the scenario writes it: 'alloc 5', 'alloc 2 (level pte)', 'pte_map 3'. */
+  readonly fault: string;
+  /** Why it never fired, in words. */
+  readonly why: string;
+}
+
+export interface SummaryOptions {
+  /** The faults the run was given (the scenario's), to report those that never fired. */
+  readonly faults?: readonly Fault[];
+}
+
 const KIND = (t: (typeof EVENT_TYPES)[number]): number => EVENT_TYPES.indexOf(t);
 
-export function abortSummary(replay: Replay, at: number = replay.length - 1): AbortSummary {
+export function abortSummary(replay: Replay, at: number = replay.length - 1, options: SummaryOptions = {}): AbortSummary {
   const state = replay.stateAt(at);
   const upto = at + 1;
   const rows = (types: (typeof EVENT_TYPES)[number][]) => replay.notable(types, 0, upto);
@@ -180,10 +208,9 @@ export function abortSummary(replay: Replay, at: number = replay.length - 1): Ab
               : 'aborted';
 
   const stop = findStop(replay, state, at, lastWalk);
-  const reached = state.reached;
-  let unreached: [Addr, Addr] | null = null;
-  if (lastWalk && outcome !== 'completed' && outcome !== 'in progress' && reached !== null && lastWalk.start < lastWalk.end && reached < lastWalk.end)
-    unreached = [Math.max(reached, lastWalk.start), lastWalk.end];
+  const stoppedEarly = outcome !== 'completed' && outcome !== 'in progress' && outcome !== 'not started';
+  const { reached, stoppedIn, unreached } = stoppedEarly ? reachOf(state, stop ? oopsLevel(replay.event(stop.seq)) : null) : { reached: state.reached, stoppedIn: null, unreached: null };
+  const unfired = options.faults?.length && outcome !== 'in progress' && outcome !== 'not started' ? unfiredFaults(replay, at, options.faults) : [];
 
   return {
     at,
@@ -192,7 +219,9 @@ export function abortSummary(replay: Replay, at: number = replay.length - 1): Ab
     ret: state.ret,
     clientRet: state.clientRet,
     reached,
+    stoppedIn,
     unreached,
+    unfired,
     allocated,
     installed,
     splits,
@@ -250,6 +279,75 @@ export function destroyedWords(d: Destroyed): string {
   }
   if (d.guard) parts.push(`${d.guard} guard marker${d.guard === 1 ? '' : 's'}`);
   return parts.length ? parts.join(', ') : 'nothing';
+}
+
+/**
+ * How far the state's walk got, when it stopped early: walked in full below
+ * `reached`; entered but not finished from there to the end of the entry the
+ * walker was at (the pud entry it ran pud_entry on, the pmd entry whose PTE
+ * table it failed to allocate); and, past that entry, never touched at all.
+ * `stopLevel` is the level of an entry the walker stopped at without a level
+ * of its own in the state (an oops: the entry it would call the callback on).
+ */
+export function reachOf(state: WalkState, stopLevel: LevelName | null = null): Pick<AbortSummary, 'reached' | 'stoppedIn' | 'unreached'> {
+  const walk = state.walk;
+  const reached = state.reached;
+  if (!walk || reached === null || walk.start >= walk.end || reached >= walk.end) return { reached, stoppedIn: null, unreached: null };
+  const from = Math.max(reached, walk.start);
+  let stoppedIn: StoppedIn | null = null;
+  const at = state.at;
+  const level = at?.level ?? stopLevel;
+  if (at && level !== null) {
+    const size = state.geometry.entrySize[LEVELS.indexOf(level) as LevelIndex]!;
+    const entryStart = alignDown(at.addr, size);
+    const end = Math.min(entryStart + size, walk.end);
+    if (end > from && entryStart < walk.end) stoppedIn = { level, start: from, end };
+  }
+  const untouched = stoppedIn ? stoppedIn.end : from;
+  return { reached, stoppedIn, unreached: untouched < walk.end ? [untouched, walk.end] : null };
+}
+
+/** The level of the entry an oops stopped at: that of the callback it would have called. */
+function oopsLevel(e: WalkEvent): LevelName | null {
+  if (e.type !== 'oops') return null;
+  const level = e.callback.replace(/_entry$/, '');
+  return (LEVELS as readonly string[]).includes(level) ? (level as LevelName) : null;
+}
+
+/**
+ * The faults that never fired by event `at`: an allocation fault whose
+ * allocation was never attempted (counted, as the walker counts them, from the
+ * alloc and alloc_fail events, in all and per level), a pte_map fault past the
+ * injected map failures (they fire in the order of their numbers).
+ */
+export function unfiredFaults(replay: Replay, at: number, faults: readonly Fault[]): UnfiredFault[] {
+  const out: UnfiredFault[] = [];
+  const tries = [0, 0, 0, 0, 0];
+  let all = 0;
+  for (const row of replay.notable(['alloc', 'alloc_fail'], 0, at + 1)) {
+    all += 1;
+    tries[row.level ?? 0]! += 1;
+  }
+  const injectedMaps = replay.notable(['pte_map_fail'], 0, at + 1).filter((row) => row.value === 1).length;
+  const mapNths = [...new Set(faults.filter((f) => f.kind === 'pte_map').map((f) => f.nth))].sort((a, b) => a - b);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const seen = new Set<string>();
+  for (const f of faults) {
+    const key = JSON.stringify(f);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (f.kind === 'alloc') {
+      const made = f.level ? tries[LEVELS.indexOf(f.level)]! : all;
+      if (made >= f.nth) continue;
+      out.push({
+        fault: `alloc ${f.nth}${f.level ? ` (level ${f.level})` : ''}`,
+        why: `the walk tried ${made ? `only ${plural(made, f.level ? `${f.level}-table allocation` : 'table allocation')}` : `no ${f.level ? `${f.level}-table ` : 'table '}allocation`}`,
+      });
+    } else if (mapNths.indexOf(f.nth) >= injectedMaps) {
+      out.push({ fault: `pte_map ${f.nth}`, why: `the walk made fewer than ${f.nth} pte_offset_map_lock() calls` });
+    }
+  }
+  return out;
 }
 
 /** The walks begun at or before `at`, with what each returned. */

@@ -13,10 +13,12 @@ import type { WalkState } from './walk-state.js';
 export interface EntryRunView {
   readonly start: Addr;
   readonly end: Addr;
-  /** The walker level whose entries these are. */
+  /** The real table the entries are in (its level: a folded level's entries are its real table's). */
   readonly level: LevelName;
   /** EntryKind of every entry in the run. */
   readonly entry: number;
+  /** For a table entry: the level of the table it points to (the next real level down); else null. */
+  readonly table: LevelName | null;
   /** For a table entry: whether the table below it has no entry that is not none. */
   readonly emptyTable: boolean;
   readonly count: number;
@@ -39,7 +41,7 @@ export function entryRuns(state: WalkState, start: Addr, end: Addr, limit = 10_0
   const tables = state.tables;
   const runs: { -readonly [K in keyof EntryRunView]: EntryRunView[K] }[] = [];
   let truncated = false;
-  const push = (s: Addr, e: Addr, level: LevelIndex, entry: number, emptyTable: boolean, count = 1) => {
+  const push = (s: Addr, e: Addr, level: LevelIndex, entry: number, emptyTable: boolean, table: LevelName | null, count = 1) => {
     const last = runs[runs.length - 1];
     const name = LEVELS[level];
     if (last && last.end === s && last.level === name && last.entry === entry && last.emptyTable === emptyTable) {
@@ -51,7 +53,7 @@ export function entryRuns(state: WalkState, start: Addr, end: Addr, limit = 10_0
       truncated = true;
       return;
     }
-    runs.push({ start: s, end: e, level: name, entry, emptyTable, count });
+    runs.push({ start: s, end: e, level: name, entry, table, emptyTable, count });
   };
 
   // Walk the real levels as the walker does, one slot at a time, where tables exist.
@@ -62,7 +64,7 @@ export function entryRuns(state: WalkState, start: Addr, end: Addr, limit = 10_0
     if (whole) {
       const kind = uniformKind(tables.summaryAt(table, tableBase(g, table, addr)));
       if (kind !== null && (kind !== Entry.TABLE || owner === 4)) {
-        push(addr, stop, owner, kind, false, g.ptrs[table]!);
+        push(addr, stop, table, kind, false, null, g.ptrs[table]!);
         return;
       }
     }
@@ -73,9 +75,9 @@ export function entryRuns(state: WalkState, start: Addr, end: Addr, limit = 10_0
         const child = (owner + 1) as LevelIndex;
         const counts = tables.summaryAt(child, tableBase(g, child, addr));
         if (counts && counts[Entry.NONE]! < g.ptrs[child]!) visit(child, addr, next);
-        else push(addr, next, owner, kind, true);
+        else push(addr, next, table, kind, true, LEVELS[child]);
       } else {
-        push(addr, next, owner, kind, false);
+        push(addr, next, table, kind, false, null);
       }
       addr = next;
     }

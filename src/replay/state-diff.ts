@@ -10,8 +10,10 @@ import { canonicalAddr, ownerLevel } from '../mm/geometry.js';
 import type { WalkState } from './walk-state.js';
 
 export interface EntryRun {
-  /** The level whose entries these are (the level of the table holding them). */
+  /** The real table the entries are in (its level: a folded level's entries are its real table's). */
   readonly level: LevelName;
+  /** The level of the table a table entry of this level points to (the next real level down), or null for pte. */
+  readonly child: LevelName | null;
   readonly start: Addr;
   readonly end: Addr;
   /** EntryKind before and after. */
@@ -38,13 +40,13 @@ export function diffStates(a: WalkState, b: WalkState, candidates?: readonly (re
   const g = a.geometry;
   const runs: { -readonly [K in keyof EntryRun]: EntryRun[K] }[] = [];
   let entries = 0;
-  const add = (name: LevelName, start: Addr, size: number, from: number, to: number, count: number) => {
+  const add = (name: LevelName, child: LevelName | null, start: Addr, size: number, from: number, to: number, count: number) => {
     entries += count;
     const last = runs[runs.length - 1];
     if (last && last.level === name && last.from === from && last.to === to && last.end === start) {
       last.end = start + size * count;
       last.count += count;
-    } else runs.push({ level: name, start, end: start + size * count, from, to, count });
+    } else runs.push({ level: name, child, start, end: start + size * count, from, to, count });
   };
   const byLevel: Set<Addr>[] | null = candidates ? [0, 1, 2, 3, 4].map(() => new Set<Addr>()) : null;
   if (byLevel && candidates) {
@@ -61,7 +63,9 @@ export function diffStates(a: WalkState, b: WalkState, candidates?: readonly (re
       b.tables.forEachTable(t, (base) => bases.add(base));
     }
     const size = g.entrySize[t]!;
-    const name = LEVELS[ownerLevel(g, t)];
+    const name = LEVELS[t];
+    const owner = ownerLevel(g, t);
+    const child = owner < 4 ? LEVELS[owner + 1]! : null;
     const n = g.ptrs[t]!;
     for (const base of [...bases].sort((x, y) => x - y)) {
       // A table on one side only, all of one kind (its counts say so): one run, without reading it.
@@ -74,12 +78,12 @@ export function diffStates(a: WalkState, b: WalkState, candidates?: readonly (re
       };
       const onlyB = uniform(b, a);
       if (onlyB !== null) {
-        add(name, canonicalAddr(g, base), size, Entry.NONE, onlyB, n);
+        add(name, child, canonicalAddr(g, base), size, Entry.NONE, onlyB, n);
         continue;
       }
       const onlyA = uniform(a, b);
       if (onlyA !== null) {
-        add(name, canonicalAddr(g, base), size, onlyA, Entry.NONE, n);
+        add(name, child, canonicalAddr(g, base), size, onlyA, Entry.NONE, n);
         continue;
       }
       const ta = a.tables.tableAt(t, base);
@@ -88,7 +92,7 @@ export function diffStates(a: WalkState, b: WalkState, candidates?: readonly (re
       for (let i = 0; i < n; i++) {
         const from = ta ? ta[i]! : Entry.NONE;
         const to = tb ? tb[i]! : Entry.NONE;
-        if (from !== to) add(name, canonicalAddr(g, base + i * size), size, from, to, 1);
+        if (from !== to) add(name, child, canonicalAddr(g, base + i * size), size, from, to, 1);
       }
     }
   }

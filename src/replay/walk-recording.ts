@@ -10,6 +10,7 @@ import { formatTraceLine } from '../events/trace-line.js';
 import { abortSummary } from './abort-summary.js';
 import type { AbortSummary } from './abort-summary.js';
 import { RecordingLog } from './event-log.js';
+import { recordedFaults } from './recorded-faults.js';
 import { Recording } from './open-recording.js';
 import type { ReadStatus } from './open-recording.js';
 import { Replay } from './replay.js';
@@ -60,7 +61,7 @@ export class WalkRecording {
   }
   /** What the walk did and left behind, as of event `at` (default: the end). */
   summary(at = this.length - 1): AbortSummary {
-    return abortSummary(this.replay, at);
+    return abortSummary(this.replay, at, { faults: recordedFaults(this.recording) });
   }
   /** The page tables at event `b` against event `a`. */
   diff(a: number, b: number): StateDiff {

@@ -333,27 +333,38 @@ class ScenarioReader {
     return Number(n);
   }
 
-  /** A page-aligned address below `limit` (exclusive unless inclusive). */
-  private address(path: Path, value: unknown, limit: number, limitName: string, inclusive = true): Addr {
+  /**
+   * A page-aligned address below `limit` (exclusive unless inclusive). An
+   * unaligned one is refused with the aligned value to use: a start rounded
+   * down, an end (`side`) rounded up, as madvise() rounds a length up to whole
+   * pages, so the range keeps every page it touched and never becomes empty.
+   */
+  private address(path: Path, value: unknown, limit: number, limitName: string, inclusive = true, side: 'start' | 'end' = 'start'): Addr {
     const n = this.bigint(path, value);
     const g = this.geometry;
     if (n < 0n) this.fail(path, `${hexBig(n)} is negative; addresses are unsigned`);
     if (n >= BigInt(g.wordTop)) this.fail(path, `${hexBig(n)} is beyond the ${g.wordTop === 2 ** 32 ? 32 : 64}-bit address space of ${g.arch}`);
     const page = BigInt(g.pageSize);
-    if (n % page !== 0n) this.fail(path, `${hexBig(n)} is not page aligned (${sizeName(g.pageSize)} pages on ${g.arch}); use ${hexBig((n / page) * page)}`);
+    if (n % page !== 0n) {
+      const down = (n / page) * page;
+      const up = down + page;
+      const upFits = inclusive ? up <= BigInt(limit) : up < BigInt(limit);
+      const use = side === 'end' && upFits ? `${hexBig(up)} (an end rounds up to whole pages, as madvise() rounds a length)` : hexBig(down);
+      this.fail(path, `${hexBig(n)} is not page aligned (${sizeName(g.pageSize)} pages on ${g.arch}); use ${use}`);
+    }
     const addr = Number(n);
     if (inclusive ? addr > limit : addr >= limit)
       this.fail(path, `${hexBig(n)} is above ${limitName} (${hex(limit)}) on ${g.arch}`);
     return addr;
   }
 
-  private userAddress(path: Path, value: unknown): Addr {
-    return this.address(path, value, this.geometry.userTop, 'the top of user space');
+  private userAddress(path: Path, value: unknown, side: 'start' | 'end' = 'start'): Addr {
+    return this.address(path, value, this.geometry.userTop, 'the top of user space', true, side);
   }
 
   /** An address anywhere in the address space (walk_page_range_novma). */
-  private anyAddress(path: Path, value: unknown): Addr {
-    return this.address(path, value, this.geometry.wordTop, 'the top of the address space', false);
+  private anyAddress(path: Path, value: unknown, side: 'start' | 'end' = 'start'): Addr {
+    return this.address(path, value, this.geometry.wordTop, 'the top of the address space', false, side);
   }
 
   // ---- sections ----
@@ -378,7 +389,7 @@ class ScenarioReader {
       if (map.start === undefined) this.fail(path, 'start is missing', 'start');
       if (map.end === undefined) this.fail(path, 'end is missing', 'end');
       const start = this.userAddress([...path, 'start'], map.start);
-      const end = this.userAddress([...path, 'end'], map.end);
+      const end = this.userAddress([...path, 'end'], map.end, 'end');
       if (start >= end) this.fail([...path, 'end'], `end ${hex(end)} must be above start ${hex(start)}`);
       const thp = this.bool([...path, 'thp'], map.thp);
       const pfnmap = this.bool([...path, 'pfnmap'], map.pfnmap);
@@ -515,7 +526,7 @@ class ScenarioReader {
     if (map.start === undefined) this.fail(path, 'start is missing', 'start');
     if (map.end === undefined) this.fail(path, 'end is missing', 'end');
     const start = novma ? this.anyAddress([...path, 'start'], map.start) : this.userAddress([...path, 'start'], map.start);
-    const end = novma ? this.anyAddress([...path, 'end'], map.end) : this.userAddress([...path, 'end'], map.end);
+    const end = novma ? this.anyAddress([...path, 'end'], map.end, 'end') : this.userAddress([...path, 'end'], map.end, 'end');
     if (api === 'walk_page_vma' && !vmaContaining(this.vmas, start))
       this.fail([...path, 'start'], `walk_page_vma walks the VMA that contains start, and no VMA contains ${hex(start)}`);
     if (api === 'walk_page_range_vma' && !findVma(this.vmas, start))
@@ -562,7 +573,7 @@ class ScenarioReader {
     if (map.in !== undefined) {
       if (!Array.isArray(map.in) || map.in.length !== 2) this.fail([...path, 'in'], 'expected [start, end]');
       const lo = this.anyAddress([...path, 'in', 0], map.in[0]);
-      const hi = this.anyAddress([...path, 'in', 1], map.in[1]);
+      const hi = this.anyAddress([...path, 'in', 1], map.in[1], 'end');
       if (lo >= hi) this.fail([...path, 'in'], `[${hex(lo)}, ${hex(hi)}) is empty; end must be above start`);
       range = [lo, hi];
     }

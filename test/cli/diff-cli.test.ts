@@ -62,7 +62,7 @@ describe('walkback diff', () => {
     assert.equal(marked.length, 1);
     assert.match(marked[0]!, /^>\s+14\s+alloc pte 0x40000000\s+\| alloc_fail pte 0x40000000$/);
     assert.match(r.stdout, /\n\s+13\s+pud_entry 0x40000000 0x40002000\s+= pud_entry 0x40000000 0x40002000\n/);
-    assert.match(r.stdout, /only in A \(none in B\)\n\s+pmd\s+0x40000000-0x40200000\s+table -> none/);
+    assert.match(r.stdout, /only in A \(none in B\)\n\s+pmd\s+0x40000000-0x40200000\s+pte table -> none/);
   });
 
   it('scenarios directly: 6.12 against 6.13 of a walk without install_pte', () => {

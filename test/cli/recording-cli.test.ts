@@ -2,7 +2,7 @@
 // a recording, and the sqlite3 shell alone on a recording.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { EXAMPLES } from '../helpers/paths.js';
@@ -20,7 +20,7 @@ describe('walkback record', () => {
     const first = cli(['record', `${EXAMPLES}demo.yaml`], { cwd: dir });
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, /^recorded recordings\/demo\.db: 17 events, .*aborted \(ret -12\)\n/);
-    assert.match(first.stdout, /stopped at #14 \(alloc_fail pte 0x40000000\): allocating a pte table at 0x40000000 failed: -ENOMEM/);
+    assert.match(first.stdout, /stopped at event 14 \(alloc_fail pte 0x40000000\): allocating a pte table at 0x40000000 failed: -ENOMEM/);
     assert.match(first.stdout, /allocated: 2 tables, 1 still empty/);
     const second = cli(['record', `${EXAMPLES}demo.yaml`], { cwd: dir });
     assert.equal(second.status, 0);
@@ -76,21 +76,25 @@ describe('walkback show', () => {
   it('prints the state at the end with the abort summary', () => {
     const r = cli(['show', rec]);
     assert.equal(r.status, 0);
-    assert.match(r.stdout, /at event 16 of 16: ret -12/);
+    assert.match(r.stdout, /at event 16 of 0-16: ret -12/);
     assert.match(r.stdout, /0x3fffe000-0x40000000\s+pte\s+guard\s+2 entries/);
-    assert.match(r.stdout, /0x40000000-0x40002000\s+pud\s+table \(empty\)/);
-    assert.match(r.stdout, /never reached 0x40000000-0x40002000/);
+    // The pud entry of 1G points to the PMD table the walk allocated (alloc pmd), empty.
+    assert.match(r.stdout, /0x40000000-0x40002000\s+pud\s+-> pmd table \(empty\)/);
+    // pud_entry ran over 0x40000000-0x40002000 and a PMD table was allocated there: reached, not finished.
+    assert.match(r.stdout, /walked in full: 0x3fffe000-0x40000000\n\s+stopped inside: 0x40000000-0x40002000 \(the walker was in its pmd entry/);
+    assert.doesNotMatch(r.stdout, /never reached/);
   });
 
   it('prints the state at any event, counted from the start or the end', () => {
     const mid = cli(['show', rec, '--at', '10']);
     assert.equal(mid.status, 0);
-    assert.match(mid.stdout, /at event 10 of 16: install_pte 0x3ffff000 0x40000000/);
+    assert.match(mid.stdout, /at event 10 of 0-16: install_pte 0x3ffff000 0x40000000/);
     assert.match(mid.stdout, /installed: 1 PTE\n/);
     const fromEnd = cli(['show', rec, '--at', '-3']);
-    assert.match(fromEnd.stdout, /at event 14 of 16: alloc_fail pte 0x40000000/);
+    assert.match(fromEnd.stdout, /at event 14 of 0-16: alloc_fail pte 0x40000000/);
     const start = cli(['show', rec, '--at', 'start']);
-    assert.match(start.stdout, /at the start, before event 0/);
+    assert.match(start.stdout, /at the start, before event 0 of 0-16\n/);
+    assert.doesNotMatch(start.stdout, /event -1/);
   });
 
   it('prints stable JSON', () => {
@@ -128,6 +132,7 @@ describe('walkback show', () => {
 describe('walkback ls', () => {
   it('lists recordings with status, events, size and return value, and skips other files', () => {
     const lsDir = join(dir, 'ls');
+    mkdirSync(lsDir);
     assert.equal(cli(['record', `${EXAMPLES}demo.yaml`, '-o', join(lsDir, 'a.db')]).status, 0);
     assert.equal(cli(['record', `${EXAMPLES}guard-install-zap-retry.yaml`, '-o', join(lsDir, 'b.db')]).status, 0);
     const r = cli(['ls', lsDir, '--json']);

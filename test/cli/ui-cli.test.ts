@@ -37,7 +37,7 @@ describe('the UI commands without a terminal', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.ok(existsSync(out));
     assert.match(r.stdout, /^recorded .*run\.db: 2,077 events, .*aborted \(ret -12\)/);
-    assert.match(r.stdout, /stopped at #2074 \(alloc_fail pmd 0x40000000\)/);
+    assert.match(r.stdout, /stopped at event 2074 \(alloc_fail pmd 0x40000000\)/);
     assert.match(r.stderr, /not opening the terminal UI: .*walkback replay .*run\.db opens it/);
   });
 

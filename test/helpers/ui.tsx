@@ -81,8 +81,8 @@ export async function renderApp(props: Omit<AppProps, 'theme'> & { theme?: AppPr
     },
     seq() {
       const f = frame();
-      if (/before event 0 of/.test(f)) return -1;
-      const m = /event (\d+) of (\d+)/.exec(f);
+      if (/the start, before event 0 of 0-\d+/.test(f)) return -1;
+      const m = /event (\d+) of 0-(\d+)/.exec(f);
       if (!m) throw new Error(`no position on the screen:\n${f}`);
       return Number(m[1]);
     },

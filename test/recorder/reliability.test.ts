@@ -147,13 +147,13 @@ describe('reading while the writer writes', () => {
   });
 });
 
-describe('a full disk (a size cap)', () => {
+describe('a size cap (how the tests fill a disk)', () => {
   it('ends with a clear error and an incomplete recording that replays', async () => {
     const out = join(dir, 'full.db');
     const r = cli(['record', bigFile, '-o', out, '--max-size', '400K']);
     assert.equal(r.status, 1);
     assert.equal(r.stdout, '');
-    assert.match(r.stderr, /^walkback: .*full\.db: the recording stopped after [\d,]+ events: the disk is full \(or the size cap was reached\); what was written is kept \(status incomplete\) and replays\n$/);
+    assert.match(r.stderr, /^walkback: .*full\.db: the recording stopped after [\d,]+ events: it reached the size cap of 409,600 bytes \(--max-size 400K; a larger --max-size records more\); what was written is kept \(status incomplete\) and replays\n$/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
     const recording = Recording.open(out);
     try {

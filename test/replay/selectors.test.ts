@@ -31,7 +31,8 @@ function naiveRuns(state: WalkState, start: Addr, end: Addr, limit: number): { r
   const g = state.geometry;
   const runs: EntryRunView[] = [];
   let truncated = false;
-  const push = (s: Addr, e: Addr, level: LevelIndex, entry: number, emptyTable: boolean) => {
+  // Named as show names them: the real table the entries are in, and for a table entry the level of the table it points to.
+  const push = (s: Addr, e: Addr, level: LevelIndex, entry: number, emptyTable: boolean, table: (typeof LEVELS)[number] | null) => {
     const last = runs[runs.length - 1];
     if (last && last.end === s && last.level === LEVELS[level] && last.entry === entry && last.emptyTable === emptyTable) {
       runs[runs.length - 1] = { ...last, end: e, count: last.count + 1 };
@@ -41,7 +42,7 @@ function naiveRuns(state: WalkState, start: Addr, end: Addr, limit: number): { r
       truncated = true;
       return;
     }
-    runs.push({ start: s, end: e, level: LEVELS[level], entry, emptyTable, count: 1 });
+    runs.push({ start: s, end: e, level: LEVELS[level], entry, table, emptyTable, count: 1 });
   };
   const visit = (table: LevelIndex, addr: Addr, stop: Addr): void => {
     const owner = ownerLevel(g, table);
@@ -52,8 +53,8 @@ function naiveRuns(state: WalkState, start: Addr, end: Addr, limit: number): { r
         const child = (owner + 1) as LevelIndex;
         const t = state.tables.table(child, addr);
         if (t && t.some((v) => v !== Entry.NONE)) visit(child, addr, next);
-        else push(addr, next, owner, kind, true);
-      } else push(addr, next, owner, kind, false);
+        else push(addr, next, table, kind, true, LEVELS[child]);
+      } else push(addr, next, table, kind, false, null);
       addr = next;
     }
   };

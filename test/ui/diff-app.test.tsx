@@ -73,7 +73,7 @@ describe('diff view', () => {
     assert.match(ui.frame(), /first divergence at event 14 {2}event 14 {2}locked/);
     assert.deepEqual(cursors(ui.frame()), ['14 alloc pte 0x40000000', '14 alloc_fail pte 0x40000000']);
     // After event 14, A has the new PMD entry pointing at a PTE table; B has none.
-    assert.match(ui.frame(), /page tables, B against A at event 14: 1 entry differs\n- pmd {2}0x40000000-0x40200000 {2}table -> none/);
+    assert.match(ui.frame(), /page tables, B against A at event 14: 1 entry differs\n- pmd {2}0x40000000-0x40200000 {2}pte table -> none/);
     ui.unmount();
   });
 

@@ -47,10 +47,10 @@ async function show(run: number) {
   };
 }
 
-/** The run in the title: 'run K/N label', and the cursor's event 'event S of L'. */
+/** The run in the title: 'run K of 0-N (label)', and the cursor's event 'event S of 0-L'. */
 const where = (f: string) => {
-  const run = /run (\d+)\/(\d+) (\S+ \d+|base)/.exec(f);
-  const at = /event (\d+) of (\d+)/.exec(f);
+  const run = /run (\d+) of 0-(\d+) \((\S+ \d+|base)\)/.exec(f);
+  const at = /event (\d+) of 0-(\d+)/.exec(f);
   return { run: run ? Number(run[1]) : null, count: run ? Number(run[2]) : null, label: run?.[3] ?? null, seq: at ? Number(at[1]) : null, last: at ? Number(at[2]) : null };
 };
 
@@ -74,9 +74,9 @@ describe('the UI over a sweep', () => {
     assert.equal(where(ui.frame()).seq, first.point!.seq);
     assert.equal(where(ui.frame()).count, sweep.runs.length - 1);
     // The status line says what the run ended with, in the sweep report's words.
-    assert.match(ui.frame(), /run 1 of 3 \(alloc 1\): ret -12, stopped at alloc_fail pte; left behind: nothing/);
+    assert.match(ui.frame(), /run 1 of 0-3 \(alloc 1\): ret -12, stopped at alloc_fail pte; left behind: nothing/);
     const next = await ui.press(']', (f) => where(f).run === 2);
-    assert.match(next, /run 2 of 3 \(alloc 2\): ret -12, stopped at alloc_fail pmd; left behind: guard PTEs/);
+    assert.match(next, /run 2 of 0-3 \(alloc 2\): ret -12, stopped at alloc_fail pmd; left behind: guard PTEs/);
     assert.equal(where(next).seq, sweep.runs[2]!.point!.seq);
     assert.equal(where(next).last, sweep.runs[2]!.result.events - 1);
     const back = await ui.press('[[', (f) => where(f).run === 0);

@@ -49,10 +49,13 @@ export async function recordScenario(scenario: Scenario, file: string, flags: Re
       `${file}: ${result.error} after ${result.committed.toLocaleString('en-US')} events; what was written is kept (status incomplete) and replays`,
       run.signal,
     );
-  if (result.status === 'incomplete')
+  if (result.status === 'incomplete') {
+    // The cap and a full disk read differently: one is asked for, the other is not.
+    const cap = maxBytes !== undefined && result.error?.startsWith('it reached the size cap') ? ` (--max-size ${flags.maxSize}; a larger --max-size records more)` : '';
     throw new RuntimeError(
-      `${file}: the recording stopped after ${result.committed.toLocaleString('en-US')} events: ${result.error}; what was written is kept (status incomplete) and replays`,
+      `${file}: the recording stopped after ${result.committed.toLocaleString('en-US')} events: ${result.error}${cap}; what was written is kept (status incomplete) and replays`,
     );
+  }
   if (run.signal) {
     // The walk ended before the writer saw the signal: the file is whole; say so, and still exit as interrupted.
     writeStdout(describeResult(result));
@@ -77,7 +80,7 @@ export function describeResult(result: RecordResult): string {
     result.status === 'complete' ? 'complete (ret 0)' : result.end === 'returned' ? `aborted (ret ${result.ret})` : `aborted (${result.end})`;
   const recording = openRecording(result.file);
   try {
-    const lines = recording.length ? formatSummary(recording.summary()) : [];
+    const lines = recording.length ? formatSummary(recording.summary(), recording.stateAt(-1).geometry) : [];
     return `recorded ${result.file}: ${result.events.toLocaleString('en-US')} events, ${formatBytes(size)}, ${outcome}\n${lines.join('\n')}\n`;
   } finally {
     recording.close();

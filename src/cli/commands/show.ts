@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** walkback show REC [--at N] [--json]: the state at one event, with the abort summary. */
 import { abortSummary } from '../../replay/abort-summary.js';
+import { recordedFaults } from '../../replay/recorded-faults.js';
 import { formatShow, showJson } from '../../views/show/show.js';
 import type { ShowInput } from '../../views/show/show.js';
 import { UsageError } from '../errors.js';
@@ -21,7 +22,7 @@ export function showCommand(file: string, flags: { at?: string; json?: boolean; 
       at,
       event: at >= 0 ? replay.event(at) : null,
       state: replay.stateAt(at),
-      summary: abortSummary(replay, Math.max(at, 0)),
+      summary: abortSummary(replay, at, { faults: recordedFaults(recording) }),
     };
     // The JSON lists every table allocated and every run of PTEs installed: written member by member.
     const out = new LineWriter();

@@ -12,25 +12,24 @@ import { UsageError } from '../errors.js';
 import { parseRun, runOption } from '../inputs.js';
 import { LineWriter } from '../output.js';
 
-const TABLES = 'events, notable_events, notable, meta, recording, checkpoints, chunks, table_versions';
 
-function queryFailed(file: string, error: unknown): UsageError {
+function queryFailed(file: string, error: unknown, recording: Recording): UsageError {
   const message = (error as Error).message;
-  return new UsageError(`${file}: the query failed: ${message}${/no such table/.test(message) ? ` (tables: ${TABLES})` : ''}`);
+  return new UsageError(`${file}: the query failed: ${message}${/no such table/.test(message) ? ` (tables: ${queryableTables(recording)})` : ''}`);
 }
 
 /** An error of SQLite's while the rows are read (a bug in walkback, or a damaged recording, is not one). */
 const isSqliteError = (error: unknown): boolean => error instanceof Error && error.name === 'SqliteError';
 
 /** The rows, an error of the query itself (not of whoever reads them) reported as one. */
-function* reported(rows: Iterator<unknown[]>, file: string): Generator<unknown[]> {
+function* reported(rows: Iterator<unknown[]>, file: string, recording: Recording): Generator<unknown[]> {
   try {
     for (;;) {
       let next: IteratorResult<unknown[]>;
       try {
         next = rows.next();
       } catch (error) {
-        throw isSqliteError(error) ? queryFailed(file, error) : error;
+        throw isSqliteError(error) ? queryFailed(file, error, recording) : error;
       }
       if (next.done) return;
       yield next.value;
@@ -51,13 +50,23 @@ export function sqlCommand(file: string, query: string, flags: { json?: boolean;
     try {
       result = recording.query(query);
     } catch (error) {
-      throw error instanceof RecordingError ? error : queryFailed(file, error);
+      // walkback's own refusals name the file already; SQLite's are said as the query's failure.
+      throw error instanceof RecordingError ? error : queryFailed(file, error, recording);
     }
     const out = new LineWriter();
-    writeRows(out, result.columns, reported(result.rows, file), flags.json ? 'json' : flags.csv ? 'csv' : 'table');
+    writeRows(out, result.columns, reported(result.rows, file, recording), flags.json ? 'json' : flags.csv ? 'csv' : 'table');
     out.flush();
   } finally {
     source.close();
     recording.close();
   }
+}
+
+/** Every table and view a query can read: the events table, and the file's own, as its schema lists them. */
+function queryableTables(recording: Recording): string {
+  const own = recording.database
+    .prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY type DESC, name")
+    .pluck()
+    .all() as string[];
+  return [...new Set(['events', ...own])].join(', ');
 }

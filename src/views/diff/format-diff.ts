@@ -5,7 +5,7 @@
  * paste them) and as JSON (addresses as hex strings).
  */
 import type { WalkEvent } from '../../events/walk-event.js';
-import { entryName } from '../../events/walk-event.js';
+import { Entry, entryName } from '../../events/walk-event.js';
 import { hex } from '../../mm/geometry.js';
 import type { AbortSummary } from '../../replay/abort-summary.js';
 import type { RunComparison, RunSide } from '../../replay/compare-runs.js';
@@ -24,9 +24,12 @@ function sideLine(tag: string, side: RunSide, summary: AbortSummary | null): str
   return `${tag}: ${side.label}: ${side.name} (${side.arch}, ${side.kernel}), ${n(side.replay.length)} events, ${outcome(summary)}`;
 }
 
-/** One run of entries that differ: level, range, what it was and what it became, how many. */
+/** An entry's kind; a table entry names the table it points to ('pmd table'). */
+const kindName = (kind: number, child: string | null): string => (kind === Entry.TABLE ? `${child ?? '?'} table` : entryName(kind));
+
+/** One run of entries that differ: the table they are in, range, what they were and what they became, how many. */
 export function entryRunLine(r: EntryRun): string {
-  return `${r.level.padEnd(4)} ${hex(r.start)}-${hex(r.end)}  ${entryName(r.from)} -> ${entryName(r.to)}${r.count > 1 ? `  (${n(r.count)} entries)` : ''}`;
+  return `${r.level.padEnd(4)} ${hex(r.start)}-${hex(r.end)}  ${kindName(r.from, r.child)} -> ${kindName(r.to, r.child)}${r.count > 1 ? `  (${n(r.count)} entries)` : ''}`;
 }
 
 const runLine = (r: EntryRun): string => `  ${entryRunLine(r)}`;

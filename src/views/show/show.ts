@@ -7,6 +7,7 @@
 import type { Addr, WalkEvent } from '../../events/walk-event.js';
 import { ACTION_NAMES, entryName } from '../../events/walk-event.js';
 import { hex } from '../../mm/geometry.js';
+import type { Geometry } from '../../mm/geometry.js';
 import { describeVma } from '../../mm/vmas.js';
 import type { AbortSummary } from '../../replay/abort-summary.js';
 import { destroyedWords } from '../../replay/abort-summary.js';
@@ -16,6 +17,8 @@ import type { EntryRunView } from '../../replay/selectors.js';
 import type { WalkState } from '../../replay/walk-state.js';
 import type { RecordingMeta } from '../../recorder/schema.js';
 import { formatTraceLine } from '../../events/trace-line.js';
+import { eventName, eventPosition } from '../event-numbers.js';
+import { entryOfLevel, levelsLine, walkerLevelName } from '../level-names.js';
 import { formatEventLine } from '../trace/format-event-line.js';
 
 export interface ShowInput {
@@ -46,11 +49,16 @@ function statusText(input: ShowInput): string {
   return 'still being recorded';
 }
 
+/** An entry's kind in words; a table entry names the table it points to ('-> pmd table (empty)'). */
+export function entryWhat(entry: number, table: string | null, emptyTable: boolean): string {
+  if (entry === 1) return `-> ${table ?? '?'} table${emptyTable ? ' (empty)' : ''}`;
+  return entry === 0 ? 'none' : entryName(entry);
+}
+
+/** One run of entries: its range, the table the entries are in, what they are, how many. */
 export function formatRun(run: EntryRunView): string {
-  const what =
-    run.entry === 1 ? (run.emptyTable ? 'table (empty)' : 'table') : run.entry === 0 ? 'none' : entryName(run.entry);
   const count = run.count > 1 ? `${run.count} entries` : '';
-  return `  ${`${hex(run.start)}-${hex(run.end)}`.padEnd(40)} ${run.level.padEnd(4)} ${what.padEnd(14)} ${count}`.trimEnd();
+  return `  ${`${hex(run.start)}-${hex(run.end)}`.padEnd(40)} ${run.level.padEnd(4)} ${entryWhat(run.entry, run.table, run.emptyTable).padEnd(22)} ${count}`.trimEnd();
 }
 
 export function formatShow(input: ShowInput): string {
@@ -59,14 +67,14 @@ export function formatShow(input: ShowInput): string {
   lines.push(`${input.file}: ${meta.scenarioName} (${meta.arch}, kernel ${meta.kernel}), ${input.length.toLocaleString('en-US')} events, ${statusText(input)}`);
   lines.push(`recorded by walkback ${meta.walkbackVersion} on ${meta.createdAt}`);
   lines.push('');
-  if (input.event) lines.push(`at event ${input.at} of ${input.length - 1}: ${formatEventLine(input.event)}`);
-  else lines.push(`at the start, before event 0`);
+  if (input.event) lines.push(`at ${eventPosition(input.at, input.length)}: ${formatEventLine(input.event)}`);
+  else lines.push(`at ${eventPosition(-1, input.length)}`);
   if (state.walk) {
     const ret = state.phase === 'walking' ? 'in progress' : `returned ${state.ret}`;
     lines.push(`walk ${state.walks}: ${state.walk.api} ${hex(state.walk.start)}-${hex(state.walk.end)}, ${ret}${state.clientRet !== null ? `; the client returned ${state.clientRet}` : ''}`);
   }
   if (state.vma) lines.push(`walk->vma: ${describeVma(state.vma)}`);
-  if (state.at) lines.push(`walker at: ${state.at.level ?? 'vma'} ${hex(state.at.addr)}`);
+  if (state.at) lines.push(`walker at: ${state.at.level ? walkerLevelName(state.geometry, state.at.level) : 'vma'} ${hex(state.at.addr)}`);
   const counts = tableCounts(state)
     .map((c) => `${c.tables} ${c.level}`)
     .join(', ');
@@ -75,39 +83,57 @@ export function formatShow(input: ShowInput): string {
 
   const range = shownRange(state);
   if (range) {
-    lines.push(`page tables over ${hex(range[0])}-${hex(range[1])}:`);
+    lines.push(`page tables over ${hex(range[0])}-${hex(range[1])} (${levelsLine(state.geometry)}):`);
     const { runs, truncated } = entryRuns(state, range[0], range[1], 200);
     for (const run of runs) lines.push(formatRun(run));
     if (truncated) lines.push('  ... (more: use walkback replay to browse them)');
     lines.push('');
   }
-  return [...lines, ...formatSummary(summary)].join('\n') + '\n';
+  return lines.concat(formatSummary(summary, state.geometry)).join('\n') + '\n';
 }
 
 
-export function formatSummary(s: AbortSummary): string[] {
+/**
+ * The abort summary as text. Events are named by number ('event 14'), walks by
+ * their order and the event that began them ('walk 2 (event 12)'), tables by
+ * the level of the entries they hold. `g` names a folded level's entries (a
+ * split on i386); without it levels are named as recorded.
+ */
+export function formatSummary(s: AbortSummary, g?: Geometry): string[] {
   const lines: string[] = [];
   const last = s.walks[s.walks.length - 1];
   lines.push(`summary: ${s.outcome}${s.clientRet !== null ? ` (client returned ${s.clientRet})` : s.ret !== null ? ` (ret ${s.ret})` : ''}`);
-  for (const w of s.walks) lines.push(`  walk #${w.seq}: ${w.api} ${hex(w.start)}-${hex(w.end)} -> ${w.ret === null ? 'running' : `ret ${w.ret}`}`);
-  if (s.stop) lines.push(`  stopped at #${s.stop.seq} (${s.stop.line}): ${s.stop.reason}`);
-  if (last && s.reached !== null) lines.push(`  reached: ${hex(s.reached)}${s.unreached ? `; never reached ${hex(s.unreached[0])}-${hex(s.unreached[1])}` : ''}`);
+  s.walks.forEach((w, i) => lines.push(`  walk ${i + 1} (${eventName(w.seq)}): ${w.api} ${hex(w.start)}-${hex(w.end)} -> ${w.ret === null ? 'running' : `ret ${w.ret}`}`));
+  if (s.stop) lines.push(`  stopped at ${eventName(s.stop.seq)} (${s.stop.line}): ${s.stop.reason}`);
+  if (last && s.reached !== null) {
+    // A walk that returned 0 covered its range, whatever its last event's address.
+    const upTo = s.outcome === 'completed' ? last.end : s.reached;
+    const full = upTo > last.start ? `${hex(last.start)}-${hex(upTo)}` : 'nothing';
+    lines.push(`  walked in full: ${full}${s.outcome === 'in progress' ? ' so far' : ''}`);
+    if (s.stoppedIn) {
+      const entry = g ? entryOfLevel(g, s.stoppedIn.level) : `${s.stoppedIn.level} entry`;
+      lines.push(`  stopped inside: ${hex(s.stoppedIn.start)}-${hex(s.stoppedIn.end)} (the walker was in its ${entry}: entered, not walked to the end)`);
+    }
+    if (s.unreached) lines.push(`  never reached: ${hex(s.unreached[0])}-${hex(s.unreached[1])}`);
+  }
+  for (const f of s.unfired) lines.push(`  fault never fired: ${f.fault} (${f.why})`);
   const empty = s.allocated.filter((a) => a.empty);
   lines.push(`  allocated: ${s.allocated.length} table${s.allocated.length === 1 ? '' : 's'}${empty.length ? `, ${empty.length} still empty` : ''}`);
   for (const a of s.allocated.slice(0, 20))
-    lines.push(`    #${a.seq} ${a.level} table for ${hex(a.start)}-${hex(a.end)}${a.empty ? '  (empty)' : ''}`);
+    lines.push(`    ${eventName(a.seq)}: ${a.level} table for ${hex(a.start)}-${hex(a.end)}${a.empty ? '  (empty)' : ''}`);
   if (s.allocated.length > 20) lines.push(`    ... ${s.allocated.length - 20} more`);
   const total = s.installed.reduce((n, r) => n + r.count, 0);
   lines.push(`  installed: ${total} PTE${total === 1 ? '' : 's'}`);
-  for (const r of s.installed.slice(0, 20)) lines.push(`    ${hex(r.start)}-${hex(r.end)}: ${r.count} ${r.entry} (#${r.firstSeq}..#${r.lastSeq})`);
+  for (const r of s.installed.slice(0, 20))
+    lines.push(`    ${hex(r.start)}-${hex(r.end)}: ${r.count} ${r.entry} (${r.firstSeq === r.lastSeq ? eventName(r.firstSeq) : `set from event ${r.firstSeq} to event ${r.lastSeq}`})`);
   if (s.installed.length > 20) lines.push(`    ... ${s.installed.length - 20} more runs`);
   if (s.splits.length) {
     lines.push(`  split: ${s.splits.length}`);
-    for (const x of s.splits.slice(0, 20)) lines.push(`    #${x.seq} ${x.level} ${hex(x.addr)} -> ${x.result}${x.by === 'zap' ? ' (by the zap)' : ''}`);
+    for (const x of s.splits.slice(0, 20)) lines.push(`    ${eventName(x.seq)}: the huge ${g ? entryOfLevel(g, x.level) : `${x.level} entry`} at ${hex(x.addr)} -> ${x.result}${x.by === 'zap' ? ' (by the zap)' : ''}`);
   }
   if (s.zaps.length) {
     lines.push(`  zapped: ${s.zaps.length}`);
-    for (const z of s.zaps.slice(0, 20)) lines.push(`    #${z.seq} ${hex(z.start)}-${hex(z.end)}`);
+    for (const z of s.zaps.slice(0, 20)) lines.push(`    ${eventName(z.seq)}: ${hex(z.start)}-${hex(z.end)}`);
   }
   // What the run took away, beside what it left: mappings (and guard markers) that were there and are gone.
   lines.push(`  destroyed: ${destroyedWords(s.destroyed)}`);
@@ -134,14 +160,17 @@ export function eventJson(e: WalkEvent): Record<string, unknown> {
 
 export function summaryJson(s: AbortSummary): Record<string, unknown> {
   return {
-    at: s.at,
+    // The start (before event 0) is null: -1 would read as the last event, as --at -1 means.
+    at: s.at < 0 ? null : s.at,
     outcome: s.outcome,
     ret: s.ret,
     clientRet: s.clientRet,
     walks: s.walks.map((w) => ({ seq: w.seq, api: w.api, start: hex(w.start), end: hex(w.end), ret: w.ret })),
     stop: s.stop,
     reached: hexOrNull(s.reached),
+    stoppedIn: s.stoppedIn ? { level: s.stoppedIn.level, start: hex(s.stoppedIn.start), end: hex(s.stoppedIn.end) } : null,
     unreached: s.unreached ? [hex(s.unreached[0]), hex(s.unreached[1])] : null,
+    unfiredFaults: s.unfired.map((f) => ({ fault: f.fault, why: f.why })),
     allocated: s.allocated.map((a) => ({ seq: a.seq, level: a.level, addr: hex(a.addr), start: hex(a.start), end: hex(a.end), empty: a.empty })),
     installed: s.installed.map((r) => ({ start: hex(r.start), end: hex(r.end), count: r.count, entry: r.entry, firstSeq: r.firstSeq, lastSeq: r.lastSeq })),
     splits: s.splits.map((x) => ({ seq: x.seq, level: x.level, addr: hex(x.addr), result: x.result, by: x.by })),
@@ -166,7 +195,7 @@ export function showJson(input: ShowInput): Record<string, unknown> {
     createdAt: meta.createdAt,
     status: input.status,
     events: input.length,
-    at: input.at,
+    at: input.at < 0 ? null : input.at,
     event: input.event ? eventJson(input.event) : null,
     state: {
       phase: state.phase,
@@ -183,7 +212,7 @@ export function showJson(input: ShowInput): Record<string, unknown> {
     pageTables: view
       ? {
           range: [hex(range![0]), hex(range![1])],
-          runs: view.runs.map((r) => ({ start: hex(r.start), end: hex(r.end), level: r.level, entry: entryName(r.entry), emptyTable: r.emptyTable, count: r.count })),
+          runs: view.runs.map((r) => ({ start: hex(r.start), end: hex(r.end), level: r.level, entry: entryName(r.entry), table: r.table, emptyTable: r.emptyTable, count: r.count })),
           truncated: view.truncated,
         }
       : null,

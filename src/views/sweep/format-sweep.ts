@@ -94,9 +94,13 @@ export function formatSweepReport(report: SweepReport, size: string): string[] {
   const s = report.scenario;
   const points = report.runs.length;
   const finished = report.runs.filter((r) => r.outcome !== 'incomplete').length;
-  const lines = [
-    `sweep of ${s.name} (${s.arch}, ${s.kernel}, ${s.api} ${s.start}-${s.end}): ${report.points === null ? `failure points not known (${report.base.outcome === 'incomplete' || report.base.outcome === 'in progress' ? 'the fault-free run did not finish' : 'the file does not say'})` : `${plural(report.points, 'failure point')}, ${finished === report.points ? 'each' : `${n(finished)} of them`} a run of ${report.file} (${size})`}`,
-  ];
+  const where =
+    report.points === null
+      ? `failure points not known (${report.base.outcome === 'incomplete' || report.base.outcome === 'in progress' ? 'the fault-free run did not finish' : 'the file does not say'})`
+      : report.points === 0
+        ? `no failure point; the fault-free run is in ${report.file} (${size})`
+        : `${plural(report.points, 'failure point')}, ${finished === report.points ? 'each' : `${n(finished)} of them`} a run of ${report.file} (${size})`;
+  const lines = [`sweep of ${s.name} (${s.arch}, ${s.kernel}, ${s.api} ${s.start}-${s.end}): ${where}`];
   if (report.expectations.length) lines.push(`expected: ${report.expectations.join('; ')}`);
   lines.push(baseLine(report.base));
   if (report.interrupted)

@@ -6,11 +6,14 @@
  * resolved here into plain reducer actions.
  */
 import { Box, useApp, useInput } from 'ink';
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 
 import { hex } from '../../mm/geometry.js';
 import { describeVma } from '../../mm/vmas.js';
+import { reachOf } from '../../replay/abort-summary.js';
 import { parseQuery } from '../../replay/query.js';
+import { eventName, eventNumbers } from '../event-numbers.js';
+import { walkerLevelName } from '../level-names.js';
 import { formatSummary } from '../show/show.js';
 import { entryRunLine } from '../diff/format-diff.js';
 import type { EntryRun } from '../../replay/state-diff.js';
@@ -20,10 +23,12 @@ import { Overlay } from './components/overlay.js';
 import { PageTableView } from './components/page-table-view.js';
 import { PopulationMap } from './components/population-map.js';
 import { StatusBar } from './components/status-bar.js';
-import { Timeline } from './components/timeline.js';
+import { MARKER_LEGEND, Timeline } from './components/timeline.js';
+import type { HeaderPart } from './components/timeline.js';
+import { TooSmall } from './components/too-small.js';
 import { entryDetail, eventDetail } from './model/details.js';
 import { changedBy, treeRows } from './model/page-table-tree.js';
-import { populationMap, zoomedRange } from './model/population-map.js';
+import { maxZoom, populationMap, zoomedRange } from './model/population-map.js';
 import type { JumpKind, TuiSession } from './model/session.js';
 import { commandFor, KEYMAP, splitPresses, toKeyPress } from './state/keymap.js';
 import type { Command, KeyPress } from './state/keymap.js';
@@ -101,22 +106,27 @@ export function App({ session, theme, initialSeq, follow, size: fixedSize, pollM
   const [ui, latest, dispatch] = useStore(uiReducer, () => {
     const state = initialUiState(session.length, { seq: initialSeq ?? session.failureOrEnd(), follow: follow ?? false });
     return runs && runs.count > 1
-      ? uiReducer(state, { type: 'message', text: `run ${runs.id} of ${runs.count - 1} (${runs.label}): ${runs.outcome ?? `${session.length.toLocaleString('en-US')} events`}  (] [ R: other runs, D: against the fault-free run)` })
+      ? uiReducer(state, { type: 'message', text: `run ${runs.id} of 0-${runs.count - 1} (${runs.label}): ${runs.outcome ?? `${session.length.toLocaleString('en-US')} events`}  (] [ R: other runs, D: against the fault-free run)` })
       : state;
   });
 
-  // Follow a recording that is still being written.
+  // A recording still being written grows on screen (and F follows its end) until its writer is done.
+  const [live, setLive] = useState(() => follow === true || session.status() === 'recording');
   useEffect(() => {
-    if (!follow) return;
+    if (!live) return;
     const timer = setInterval(() => {
       try {
         if (session.refresh()) dispatch({ type: 'recording/grew', length: session.length });
+        const status = session.status();
+        if (status === 'recording') return;
+        setLive(false);
+        if (latest().follow) dispatch({ type: 'follow/set', on: false, message: `the recording is ${finishedWords(status)}: following stopped at its last event` });
       } catch {
         // A writer mid-transaction: try again at the next tick.
       }
     }, pollMs);
     return () => clearInterval(timer);
-  }, [follow, session, pollMs]);
+  }, [live, session, pollMs]);
 
   const layout = computeLayout(columns, rows);
   const state = useMemo(() => session.stateAt(ui.seq), [session, ui.seq, ui.length]);
@@ -141,30 +151,37 @@ export function App({ session, theme, initialSeq, follow, size: fixedSize, pollM
   }, [session, row?.owner, row?.start, ui.seq]);
 
   const mapCells = layout.mapRows * layout.width;
-  const mapRange = range ? zoomedRange(range[0], range[1], ui.zoom, state.at?.addr ?? range[0], state.geometry.pageSize, mapCells) : null;
+  const zoomLimit = range ? maxZoom(range[0], range[1], state.geometry.pageSize, mapCells) : 0;
+  const zoom = Math.min(ui.zoom, zoomLimit);
+  const mapRange = range ? zoomedRange(range[0], range[1], zoom, state.at?.addr ?? range[0], state.geometry.pageSize, mapCells) : null;
   const cells = useMemo(() => (mapRange ? populationMap(state, mapRange[0], mapRange[1], mapCells) : []), [state, mapRange?.[0], mapRange?.[1], mapCells]);
   const walkEnded = state.phase === 'returned' || state.phase === 'done' || state.phase === 'oops' || state.phase === 'livelock';
-  const reached = walkEnded && (state.clientRet ?? state.ret) !== 0 ? state.reached : null;
+  // Dimmed on the map: what the walk never touched, once it has stopped early.
+  const untouched = walkEnded && (state.clientRet ?? state.ret) !== 0 ? (reachOf(state).unreached?.[0] ?? null) : null;
 
   useInput((input, key) => {
-    const context = { treeRows: tree.rows.length, selectedKey: row?.expandable ? row.key : null, selectedExpanded: row?.expanded ?? false, madeBy: madeBy?.seq ?? null, selected, runs: runs ?? null };
+    const context = { treeRows: tree.rows.length, selectedKey: row?.expandable ? row.key : null, selectedExpanded: row?.expanded ?? false, madeBy: madeBy?.seq ?? null, selected, runs: runs ?? null, zoomLimit };
     const press = toKeyPress(input, key as unknown as Record<string, boolean>);
     handleInput(press, latest, dispatch, session, exit, context);
   });
+
+  if (columns < MIN_SIZE.columns || rows < MIN_SIZE.rows) return <TooSmall columns={columns} rows={rows} min={MIN_SIZE} />;
 
   if (ui.overlay) {
     const lines =
       ui.overlay === 'help'
         ? helpLines()
         : ui.overlay === 'summary'
-          ? formatSummary(session.summary(session.length - 1))
+          ? formatSummary(session.summary(session.length - 1), state.geometry)
           : diffLines(session, ui);
     const title =
       ui.overlay === 'help'
         ? 'keys'
         : ui.overlay === 'summary'
           ? `abort summary of the recording (${session.length} events)`
-          : `what changed from event ${ui.mark} to event ${ui.seq}`;
+          : ui.mark === null
+            ? 'what changed: no mark set'
+            : `what changed from ${eventName(Math.min(ui.mark, ui.seq))} to ${eventName(Math.max(ui.mark, ui.seq))}`;
     return (
       <Box flexDirection="column" width={layout.width} height={rows}>
         <Overlay title={title} lines={lines} scroll={ui.overlayScroll} width={layout.width} height={rows - 1} />
@@ -174,25 +191,27 @@ export function App({ session, theme, initialSeq, follow, size: fixedSize, pollM
   }
 
   const meta = session.meta();
-  const context = [
-    state.walk ? `walk ${state.walks} ${state.walk.api}` : 'set-up',
-    state.vma ? `vma ${describeVma(state.vma)}` : null,
-    state.at ? `at ${state.at.level ?? 'vma'} ${hex(state.at.addr)}` : null,
-    state.phase === 'returned' || state.phase === 'done' ? `ret ${state.clientRet ?? state.ret}` : state.phase === 'oops' || state.phase === 'livelock' ? state.phase : null,
-  ]
-    .filter(Boolean)
-    .join('  ');
+  // The header, in display order; a narrow terminal drops the least telling parts whole (priority: 0 stays longest).
+  const ended = state.phase === 'returned' || state.phase === 'done' ? `ret ${state.clientRet ?? state.ret}` : state.phase === 'oops' || state.phase === 'livelock' ? state.phase : null;
+  const parts: HeaderPart[] = [
+    { text: `walkback ${meta.scenarioName} (${meta.arch}, ${meta.kernel})`, priority: 3, style: 'title' },
+    ...(runs && runs.count > 1 ? [{ text: `run ${runs.id} of 0-${runs.count - 1} (${runs.label})`, priority: 1, style: 'title' as const }] : []),
+    { text: state.walk ? `walk ${state.walks}` : 'set-up', priority: 2 },
+    ...(state.walk ? [{ text: state.walk.api, priority: 4 }] : []),
+    ...(state.vma ? [{ text: `vma ${describeVma(state.vma)}`, priority: 5 }] : []),
+    ...(state.at ? [{ text: `at ${state.at.level ? walkerLevelName(state.geometry, state.at.level) : 'vma'} ${hex(state.at.addr)}`, priority: 1 }] : []),
+    ...(ended ? [{ text: ended, priority: 1 }] : []),
+  ];
 
   return (
     <Box flexDirection="column" width={layout.width} height={rows}>
       <Timeline
         width={layout.width}
-        title={`walkback ${meta.scenarioName} (${meta.arch}, ${meta.kernel})${runs && runs.count > 1 ? `  run ${runs.id}/${runs.count - 1} ${runs.label}` : ''}`}
         seq={ui.seq}
         length={session.length}
         mark={ui.mark}
         markers={session.markers(layout.width)}
-        context={context}
+        parts={parts}
         follow={ui.follow}
         theme={theme}
       />
@@ -204,9 +223,9 @@ export function App({ session, theme, initialSeq, follow, size: fixedSize, pollM
       <PopulationMap
         cells={cells}
         stop={state.at?.addr ?? null}
-        reached={reached}
+        reached={untouched}
         range={mapRange}
-        zoom={ui.zoom}
+        zoom={zoom}
         width={layout.width}
         height={layout.mapRows + 1}
         focused={ui.focus === 'map'}
@@ -216,6 +235,11 @@ export function App({ session, theme, initialSeq, follow, size: fixedSize, pollM
       <StatusBar prompt={ui.prompt} message={ui.message} width={layout.width} theme={theme} />
     </Box>
   );
+}
+
+/** A recording that is not being written any more, in words. */
+function finishedWords(status: string): string {
+  return status === 'incomplete' ? 'not being written any more (incomplete: its writer stopped)' : `finished (${status})`;
 }
 
 /** The row an event is about: the first entry it changed, else the deepest entry the walker is at. */
@@ -234,9 +258,12 @@ export interface Layout {
   readonly detail: number;
 }
 
+/** Below this (columns, and rows of the frame: the terminal's less one), the panes cannot be drawn without overlapping. */
+export const MIN_SIZE = { columns: 60, rows: 15 } as const;
+
 /** Where the panes go: the timeline (3 lines), events beside page tables, the map, details, the status line. */
 export function computeLayout(columns: number, rows: number): Layout {
-  const width = Math.max(40, columns);
+  const width = Math.max(MIN_SIZE.columns, columns);
   const mapRows = rows >= 40 ? 4 : rows >= 30 ? 3 : 2;
   const detail = rows >= 28 ? 5 : 4;
   const middle = Math.max(4, rows - 3 - (mapRows + 1) - detail - 1);
@@ -256,7 +283,7 @@ function helpLines(): string[] {
     }
     lines.push(`  ${b.label.padEnd(12)} ${b.help}`);
   }
-  lines.push('', 'Timeline markers: ! failure  s split  z zap  | ret  a allocation  . install');
+  lines.push('', `Timeline markers: ${MARKER_LEGEND}`);
   lines.push('Population map: . no table  - empty table  # present  g guard marker  H huge  T hugetlb  X the walker');
   return lines;
 }
@@ -266,7 +293,7 @@ function diffLines(session: TuiSession, ui: UiState): string[] {
   const [a, b] = ui.mark <= ui.seq ? [ui.mark, ui.seq] : [ui.seq, ui.mark];
   const diff = session.diff(a, b);
   const line = (r: EntryRun) => `  ${entryRunLine(r)}`;
-  const lines = [`${diff.entries} entr${diff.entries === 1 ? 'y' : 'ies'} differ between event ${a} and event ${b}`];
+  const lines = [`${diff.entries} entr${diff.entries === 1 ? 'y' : 'ies'} differ between ${eventName(a)} and ${eventName(b)}`];
   const section = (title: string, runs: readonly EntryRun[]) => {
     if (!runs.length) return;
     lines.push('', title);
@@ -285,6 +312,8 @@ interface KeyContext {
   readonly madeBy: number | null;
   readonly selected: number;
   readonly runs?: RunSwitch | null;
+  /** The closest the map can zoom in the range drawn (a cell a page). */
+  readonly zoomLimit?: number;
 }
 
 /**
@@ -394,11 +423,19 @@ export function handleKey(
       if (ui.focus !== 'tables' || !context.selectedKey) return;
       return dispatch({ type: 'table/expand', key: context.selectedKey, open: !context.selectedExpanded });
     case 'zoom-in':
-      return dispatch({ type: 'map/zoom', delta: 1 });
-    case 'zoom-out':
-      return dispatch({ type: 'map/zoom', delta: -1 });
-    case 'follow':
-      return dispatch({ type: 'follow/set', on: !ui.follow });
+    case 'zoom-out': {
+      const limit = context.zoomLimit ?? 60;
+      const from = Math.min(ui.zoom, limit);
+      if (command === 'zoom-in' && from >= limit) return dispatch({ type: 'message', text: 'the map shows single pages: it cannot zoom in further' });
+      if (command === 'zoom-out' && from <= 0) return dispatch({ type: 'message', text: 'the map shows the whole range: it cannot zoom out further' });
+      return dispatch({ type: 'map/zoom', delta: command === 'zoom-in' ? 1 : -1, max: limit });
+    }
+    case 'follow': {
+      if (ui.follow) return dispatch({ type: 'follow/set', on: false, message: 'following stopped' });
+      const status = session.status();
+      if (status !== 'recording') return dispatch({ type: 'message', text: `the recording is ${finishedWords(status)}: there is nothing to follow (G goes to its last event)` });
+      return dispatch({ type: 'follow/set', on: true, message: 'following the end of the recording as it is written (any move stops it)' });
+    }
     case 'run-next':
     case 'run-prev': {
       if (!context.runs || context.runs.count < 2) return dispatch({ type: 'message', text: 'this recording has one run: ] and [ move between the runs of a sweep (walkback sweep)' });
@@ -427,7 +464,7 @@ function submitPrompt(kind: 'search' | 'goto', text: string, ui: UiState, dispat
     const t = text.trim();
     if (!/^-?\d+$/.test(t)) return dispatch({ type: 'message', text: `'${text}' is not an event number`, error: true });
     const n = Number(t) < 0 ? session.length + Number(t) : Number(t);
-    if (n < 0 || n >= session.length) return dispatch({ type: 'message', text: `no event ${t}: the recording has 0 to ${session.length - 1}`, error: true });
+    if (n < 0 || n >= session.length) return dispatch({ type: 'message', text: `no event ${t}: the recording has ${eventNumbers(session.length)}`, error: true });
     return dispatch({ type: 'cursor/jump', seq: n });
   }
   const parsed = parseQuery(text);

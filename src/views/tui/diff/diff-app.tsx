@@ -8,6 +8,8 @@ import { Box, Text, useApp, useInput } from 'ink';
 import { splitPresses, toKeyPress } from '../state/keymap.js';
 import { useStore, useTerminalSize } from '../hooks.js';
 import { entryRunLine } from '../../diff/format-diff.js';
+import { eventName } from '../../event-numbers.js';
+import { TooSmall } from '../components/too-small.js';
 import type { Theme } from '../theme.js';
 import { DIFF_HINTS, diffActionFor } from './diff-keys.js';
 import type { DiffModel, DiffRow } from './diff-model.js';
@@ -39,6 +41,9 @@ function Column({ title, rows, seq, active, width, height, theme }: { title: str
   );
 }
 
+/** Below this the diff view's panes overlap (rows of the frame: the terminal's less one). */
+export const DIFF_MIN_SIZE = { columns: 60, rows: 11 } as const;
+
 export function DiffApp({ model, divergence, theme, size: fixed, onClose }: DiffAppProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize(fixed);
@@ -64,7 +69,8 @@ export function DiffApp({ model, divergence, theme, size: fixed, onClose }: Diff
       : [...tables.added.map((r) => `+ ${entryRunLine(r)}`), ...tables.removed.map((r) => `- ${entryRunLine(r)}`), ...tables.changed.map((r) => `~ ${entryRunLine(r)}`)];
   const shown = tableLines.slice(0, tablesHeight - 1);
   const more = tableLines.length - shown.length;
-  const where = ui.a === ui.b ? `event ${ui.a}` : `A event ${ui.a}, B event ${ui.b}`;
+  const where = ui.a === ui.b ? eventName(ui.a) : `A ${eventName(ui.a)}, B ${eventName(ui.b)}`;
+  if (columns < DIFF_MIN_SIZE.columns || rows < DIFF_MIN_SIZE.rows) return <TooSmall columns={columns} rows={rows} min={DIFF_MIN_SIZE} />;
   return (
     <Box flexDirection="column" width={width} height={rows}>
       <Text bold wrap="truncate-end">

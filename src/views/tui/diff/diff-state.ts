@@ -4,6 +4,8 @@
  * one per run, locked together by default (a step moves both); unlocked, a
  * step moves only the active side, so a user can line up events that shifted.
  */
+import { eventName } from '../../event-numbers.js';
+
 export type Side = 'a' | 'b';
 
 export interface DiffUiState {
@@ -60,7 +62,7 @@ export function diffReducer(state: DiffUiState, action: DiffAction): DiffUiState
       return { ...state, a: clamp(d, state.lengths[0]), b: clamp(d, state.lengths[1]), locked: true, message: `first divergence at event ${d}` };
     }
     case 'lock/toggle':
-      return { ...state, locked: !state.locked, message: state.locked ? `unlocked: steps move ${state.active.toUpperCase()} only (Tab switches)` : `locked: steps move both (A ${state.a}, B ${state.b})` };
+      return { ...state, locked: !state.locked, message: state.locked ? `unlocked: steps move ${state.active.toUpperCase()} only (Tab switches)` : `locked: steps move both (A at ${eventName(state.a)}, B at ${eventName(state.b)})` };
     case 'side/toggle':
       return { ...state, active: state.active === 'a' ? 'b' : 'a', message: state.locked ? 'locked: L unlocks, then steps move the active side' : `steps move ${state.active === 'a' ? 'B' : 'A'} only` };
     case 'message':

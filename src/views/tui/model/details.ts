@@ -5,6 +5,7 @@ import { ACTION_NAMES, entryName, RetWhy } from '../../../events/walk-event.js';
 import { hex } from '../../../mm/geometry.js';
 import type { TreeRow } from './page-table-tree.js';
 import { describeDetail, formatEventLine } from '../../trace/format-event-line.js';
+import { eventName } from '../../event-numbers.js';
 
 const action = (a: number) => (a < 0 ? 'not written' : ACTION_NAMES[a]!);
 
@@ -72,7 +73,7 @@ export function explain(e: WalkEvent): string {
 
 /** The event at the cursor: its line, what it means, and every field. */
 export function eventDetail(e: WalkEvent | null): string[] {
-  if (!e) return ['before the first event'];
+  if (!e) return ['the start, before event 0 (the set-up events that build the address space come first)'];
   const fields = Object.entries(e)
     .filter(([key]) => key !== 'type' && key !== 'seq')
     .map(([key, value]) => {
@@ -82,14 +83,21 @@ export function eventDetail(e: WalkEvent | null): string[] {
         return `${key}=${entryName(value)}`;
       return `${key}=${String(value)}`;
     });
-  return [`#${e.seq} ${formatEventLine(e)}`, explain(e), fields.join('  ')];
+  return [`${eventName(e.seq)}: ${formatEventLine(e)}`, explain(e), fields.join('  ')];
 }
 
 /** The selected page-table entry, and the event that made it what it is. */
 export function entryDetail(row: TreeRow | null, madeBy: WalkEvent | null): string[] {
   if (!row) return [];
-  const what = row.entry === 1 ? (row.emptyTable ? 'a table with no entry set' : 'a table') : entryName(row.entry);
+  const what = row.entry === 1 ? `points to a ${row.child ?? '?'} table${row.emptyTable ? ' with no entry set (empty)' : ''}` : entryName(row.entry);
   const span = `${hex(row.start)}-${hex(row.end)}`;
-  const made = madeBy ? `made by #${madeBy.seq} ${formatEventLine(madeBy)} (p jumps there)` : 'as the scenario set it up, or never changed';
-  return [`${row.table} entr${row.count > 1 ? `ies x${row.count}` : 'y'} ${span}: ${what}`, made];
+  const level = row.folded.length ? `${row.table} (${row.folded.join(', ')} folded)` : row.table;
+  // A none entry last "changed" when its table came into being: say that, not that the event made the entry.
+  const madeTable = row.entry === 0 && madeBy !== null && (madeBy.type === 'state' || (madeBy.type === 'alloc' && madeBy.level === row.table));
+  const made = !madeBy
+    ? 'as the scenario set it up, or never changed'
+    : madeTable
+      ? `none since its ${row.table} table was made, by ${eventName(madeBy.seq)}: ${formatEventLine(madeBy)} (p jumps there)`
+      : `made by ${eventName(madeBy.seq)}: ${formatEventLine(madeBy)} (p jumps there)`;
+  return [`${level} entr${row.count > 1 ? `ies x${row.count}` : 'y'} ${span}: ${what}`, made];
 }

@@ -24,6 +24,8 @@ export interface TreeRow {
   readonly start: Addr;
   readonly end: Addr;
   readonly entry: number;
+  /** For a table entry: the level of the table it points to (the next real level down); else null. */
+  readonly child: LevelName | null;
   /** Entries in the row. */
   readonly count: number;
   /** A table entry whose table has no entry that is not none. */
@@ -125,7 +127,7 @@ export function treeRows(state: WalkState, start: Addr, end: Addr, options: Tree
         const counts = tables.summaryAt(child, base);
         const empty = counts ? counts[Entry.NONE] === g.ptrs[child] : true;
         const expanded = !options.collapsed.has(key) && (options.expanded.has(key) || (options.followWalker && isHere));
-        rows.push({ key, depth, table: LEVELS[table], folded, owner, start: display(addr), end: display(addr) + (next - addr), entry: kind, count: 1, emptyTable: empty, expandable: true, expanded, changed, here: isHere });
+        rows.push({ key, depth, table: LEVELS[table], folded, owner, start: display(addr), end: display(addr) + (next - addr), entry: kind, child: LEVELS[child], count: 1, emptyTable: empty, expandable: true, expanded, changed, here: isHere });
         if (expanded) visit(child, addr, next, depth + 1);
       } else {
         // A run of neighbouring entries of the same kind: one row.
@@ -133,7 +135,7 @@ export function treeRows(state: WalkState, start: Addr, end: Addr, options: Tree
         if (last && !last.expandable && last.depth === depth && last.entry === kind && last.table === LEVELS[table] && last.end === display(addr) && last.changed === changed && !isHere && !last.here) {
           rows[rows.length - 1] = { ...last, end: display(addr) + (next - addr), count: last.count + 1 };
         } else {
-          rows.push({ key, depth, table: LEVELS[table], folded, owner, start: display(addr), end: display(addr) + (next - addr), entry: kind, count: 1, emptyTable: false, expandable: false, expanded: false, changed, here: isHere });
+          rows.push({ key, depth, table: LEVELS[table], folded, owner, start: display(addr), end: display(addr) + (next - addr), entry: kind, child: kind === Entry.TABLE && owner < 4 ? LEVELS[owner + 1]! : null, count: 1, emptyTable: false, expandable: false, expanded: false, changed, here: isHere });
         }
       }
       addr = next;

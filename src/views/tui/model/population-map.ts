@@ -154,3 +154,11 @@ export function zoomedRange(start: Addr, end: Addr, zoom: number, focus: Addr, p
   lo = Math.max(start, Math.min(lo, end - size));
   return [lo, lo + size];
 }
+
+/** The closest useful zoom of [start, end) over `cells` cells: the first at which a cell is one page (zoomedRange goes no further). */
+export function maxZoom(start: Addr, end: Addr, page: number, cells: number): number {
+  const pages = (end - start) / page;
+  let zoom = 0;
+  while (Math.ceil(pages / 2 ** zoom) > cells && zoom < 60) zoom++;
+  return zoom;
+}

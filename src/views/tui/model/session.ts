@@ -12,12 +12,14 @@ import { describeDetail } from '../../trace/format-event-line.js';
 import { abortSummary, stopAt } from '../../../replay/abort-summary.js';
 import type { AbortSummary } from '../../../replay/abort-summary.js';
 import { RecordingLog } from '../../../replay/event-log.js';
+import { recordedFaults } from '../../../replay/recorded-faults.js';
 import type { Recording } from '../../../replay/open-recording.js';
 import { Replay } from '../../../replay/replay.js';
 import type { EventQuery, Provenance } from '../../../replay/replay.js';
 import type { StateDiff } from '../../../replay/state-diff.js';
 import type { WalkState } from '../../../replay/walk-state.js';
 import type { RecordingMeta } from '../../../recorder/schema.js';
+import type { Fault } from '../../../scenario/scenario.js';
 import { formatTraceLine } from '../../../events/trace-line.js';
 
 /** What a jump key looks for. */
@@ -57,6 +59,7 @@ export class TuiSession {
   private markerCache: { width: number; length: number; markers: string } | null = null;
   private summaryCache = new Map<number, AbortSummary>();
   private stopCache: { length: number; seq: number } | null = null;
+  private faults: readonly Fault[] | undefined;
 
   constructor(readonly recording: Recording) {
     this.replay = new Replay(new RecordingLog(recording));
@@ -72,6 +75,11 @@ export class TuiSession {
 
   meta(): RecordingMeta {
     return this.recording.meta();
+  }
+
+  /** 'recording' while a writer is at work; complete, aborted or incomplete once it is not. */
+  status(): string {
+    return this.recording.status();
   }
 
   /** Re-read a recording that is still being written. True if it grew. */
@@ -149,7 +157,7 @@ export class TuiSession {
   summary(at: number): AbortSummary {
     let s = this.summaryCache.get(at);
     if (!s) {
-      s = abortSummary(this.replay, Math.max(0, at));
+      s = abortSummary(this.replay, Math.max(0, at), { faults: (this.faults ??= recordedFaults(this.recording)) });
       if (this.summaryCache.size > 16) this.summaryCache.clear();
       this.summaryCache.set(at, s);
     }

@@ -5,6 +5,7 @@
  * allocation, a search) are resolved by the container into plain jumps first.
  */
 import type { EventQuery } from '../../../replay/replay.js';
+import { eventName } from '../../event-numbers.js';
 
 export type Pane = 'events' | 'tables' | 'map';
 export type Overlay = 'help' | 'summary' | 'diff';
@@ -51,8 +52,9 @@ export type UiAction =
   | { type: 'message'; text: string; error?: boolean }
   | { type: 'table/select'; row: number }
   | { type: 'table/expand'; key: string; open: boolean }
-  | { type: 'map/zoom'; delta: number }
-  | { type: 'follow/set'; on: boolean };
+  /** Zoom in (delta > 0) or out, within [0, max]: max is where a cell is one page (60 when not known). */
+  | { type: 'map/zoom'; delta: number; max?: number }
+  | { type: 'follow/set'; on: boolean; message?: string };
 
 export function initialUiState(length: number, options: { seq?: number; follow?: boolean } = {}): UiState {
   return {
@@ -93,7 +95,7 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
     case 'recording/grew':
       return { ...state, length: action.length, seq: state.follow ? action.length - 1 : state.seq };
     case 'mark/set':
-      return { ...state, mark: state.seq, message: { text: `mark set at event ${state.seq}: d shows what changed since`, error: false } };
+      return { ...state, mark: state.seq, message: { text: `mark set at ${eventName(state.seq)}: d shows what changed since`, error: false } };
     case 'mark/clear':
       return { ...state, mark: null, message: { text: 'mark cleared', error: false } };
     case 'focus/next':
@@ -130,9 +132,11 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       }
       return { ...state, expanded, collapsed };
     }
-    case 'map/zoom':
-      return { ...state, zoom: clamp(state.zoom + action.delta, 0, 60) };
+    case 'map/zoom': {
+      const max = action.max ?? 60;
+      return { ...state, zoom: clamp(Math.min(state.zoom, max) + action.delta, 0, max) };
+    }
     case 'follow/set':
-      return { ...state, follow: action.on, seq: action.on ? state.length - 1 : state.seq };
+      return { ...state, follow: action.on, seq: action.on ? state.length - 1 : state.seq, message: action.message ? { text: action.message, error: false } : state.message };
   }
 }
