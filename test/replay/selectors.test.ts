@@ -127,7 +127,7 @@ walk: { api: walk_page_range_mm, start: 0x40000000, end: 0x80000000, ops: { pres
       assert.ok(read <= 4, `read ${read} tables of the recording`);
       // And the answer is the one entry by entry gives (which reads them all).
       assert.deepEqual({ runs, truncated }, naiveRuns(state, 0x40000000, 0x80000000, 10_000));
-      assert.deepEqual(runs, [{ start: 0x40000000, end: 0x80000000, level: 'pte', entry: Entry.MARKER, emptyTable: false, count: 262_144 }]);
+      assert.deepEqual(runs, [{ start: 0x40000000, end: 0x80000000, level: 'pte', entry: Entry.MARKER, table: null, emptyTable: false, count: 262_144 }]);
       assert.deepEqual(counts, [
         { level: 'pgd', tables: 1 },
         { level: 'pud', tables: 1 },
