@@ -2,11 +2,17 @@
 /**
  * The SQLite side of the recorder: creates the file, writes sealed batches
  * (chunks, notable rows, table versions, checkpoints) one transaction each,
- * and stamps the outcome.
+ * with their checksums, and stamps the outcome. It holds the writer lock
+ * (writer-lock.ts) from before the file exists until it is closed.
  */
 import Database from 'better-sqlite3';
 import type { NotableRow } from '../events/notable.js';
-import { addrToSql, APPLICATION_ID, NAME_TABLES, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { addCrc, crc32, textCrc } from './checksum.js';
+import { checkpointCrc, chunkCrc, metaCrc, notableCrc, runCrc, versionCrc } from './row-crcs.js';
+import type { RunColumns } from './row-crcs.js';
+import { addrToSql, APPLICATION_ID, META_CHECKSUM_KEY, NAME_TABLES, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { acquireWriterLock } from './writer-lock.js';
+import type { WriterLock } from './writer-lock.js';
 
 /** Chunks sealed since the last write, written in one transaction. */
 export interface Batch {
@@ -40,15 +46,28 @@ export interface Outcome {
 
 export class RecordingStore {
   private readonly db: Database.Database;
-  /** Write one metadata value (INSERT OR REPLACE). */
+  private readonly lock: WriterLock;
+  /** Write one metadata value (INSERT OR REPLACE), and meta's checksum with it. */
   readonly setMeta: (key: string, value: string | number | null) => void;
   private readonly writeBatch: (batch: Batch, run: number) => void;
   private readonly statements;
+  /** meta as stored (whole numbers as bigints), for its checksum. */
+  private readonly meta = new Map<string, unknown>();
+  /** Each run's row as stored, for its checksum. */
+  private readonly runs = new Map<number, RunColumns>();
   /** The first failure; once set, nothing more is written. */
   error: Error | null = null;
 
   constructor(options: StoreOptions) {
-    const db = new Database(options.file);
+    // The lock first: whoever sees the file being written can tell whether its writer lives.
+    this.lock = acquireWriterLock(options.file);
+    let db: Database.Database;
+    try {
+      db = new Database(options.file);
+    } catch (error) {
+      this.lock.release();
+      throw error;
+    }
     this.db = db;
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
@@ -59,59 +78,107 @@ export class RecordingStore {
       db.pragma(`max_page_count = ${Math.max(8, Math.floor(options.maxBytes / pageSize))}`);
     }
     db.exec(SCHEMA_SQL);
-    // Whole numbers go in as INTEGER (better-sqlite3 binds a JS number as REAL, and meta's values have no type).
-    const meta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
-    this.setMeta = (key, value) => meta.run(key, typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value);
     const statements = {
-      chunk: db.prepare('INSERT INTO chunks (run, first_seq, count, data) VALUES (?, ?, ?, ?)'),
-      checkpoint: db.prepare('INSERT INTO checkpoints (run, seq, context) VALUES (?, ?, ?)'),
+      meta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+      chunk: db.prepare('INSERT INTO chunks (run, first_seq, count, notable_crc, data_crc, crc, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      checkpoint: db.prepare('INSERT INTO checkpoints (run, seq, versions_crc, context_crc, crc, context) VALUES (?, ?, ?, ?, ?, ?)'),
       version: db.prepare(
-        'INSERT INTO table_versions (run, level, base, seq, data, n_table, n_present, n_guard, n_huge, n_hugetlb) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO table_versions (run, level, base, seq, n_table, n_present, n_guard, n_huge, n_hugetlb, data_crc, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       notable: db.prepare(
         'INSERT INTO notable (run, seq, kind, level, addr, next, depth, value, count, seq_step, addr_step) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       runOutcome: db.prepare(
-        'UPDATE runs SET status = ?, end_reason = ?, ret = ?, client_ret = ?, event_count = ?, error = ? WHERE id = ?',
+        'UPDATE runs SET status = ?, end_reason = ?, ret = ?, client_ret = ?, event_count = ?, error = ?, crc = ? WHERE id = ?',
       ),
-      runCount: db.prepare('UPDATE runs SET event_count = ? WHERE id = ?'),
-      addRun: db.prepare("INSERT INTO runs (id, parent, fork_seq, label, status) VALUES (?, ?, ?, ?, 'recording')"),
+      runCount: db.prepare('UPDATE runs SET event_count = ?, crc = ? WHERE id = ?'),
+      addRun: db.prepare("INSERT INTO runs (id, parent, fork_seq, label, status, crc) VALUES (?, ?, ?, ?, 'recording', ?)"),
     };
     this.statements = statements;
+    const writeMeta = (key: string, value: unknown) => {
+      statements.meta.run(key, value);
+      this.meta.set(key, value);
+    };
+    // Whole numbers go in as INTEGER (better-sqlite3 binds a JS number as REAL, and meta's values have no type).
+    this.setMeta = db.transaction((key: string, value: string | number | null) => {
+      writeMeta(key, typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value);
+      writeMeta(META_CHECKSUM_KEY, BigInt(metaCrc(this.meta)));
+    });
     db.transaction(() => {
       for (const [table, names] of Object.entries(NAME_TABLES)) {
         const insert = db.prepare(`INSERT INTO ${table} (id, name) VALUES (?, ?)`);
         names.forEach((name, id) => insert.run(id, name));
       }
       for (const [key, value] of Object.entries(options.meta)) this.setMeta(key, value);
-      statements.addRun.run(0, null, 0, 'base');
-      statements.checkpoint.run(0, 0, options.initialContext);
+      this.insertRun(0, null, 0, 'base');
+      this.insertCheckpoint(0, 0, options.initialContext, []);
     })();
     this.writeBatch = db.transaction((batch: Batch, run: number) => {
-      for (const c of batch.chunks) statements.chunk.run(run, c.first, c.count, c.data);
-      for (const row of batch.notable)
-        statements.notable.run(
+      // Each chunk with the CRC of its notable rows (rows never span two chunks).
+      let r = 0;
+      for (const c of batch.chunks) {
+        let notable = 0;
+        for (const end = c.first + c.count; r < batch.notable.length && batch.notable[r]!.seq < end; r++) {
+          const row = batch.notable[r]!;
+          notable = addCrc(notable, notableCrc(run, row));
+          this.insertNotable(run, row);
+        }
+        const dataCrc = crc32(c.data);
+        statements.chunk.run(run, c.first, c.count, notable, dataCrc, chunkCrc(run, c.first, c.count, notable, dataCrc), c.data);
+      }
+      for (; r < batch.notable.length; r++) this.insertNotable(run, batch.notable[r]!);
+      for (const c of batch.checkpoints)
+        this.insertCheckpoint(
           run,
-          row.seq,
-          row.kind,
-          row.level,
-          row.addr === null ? null : addrToSql(row.addr),
-          row.next === null ? null : addrToSql(row.next),
-          row.depth,
-          row.value,
-          row.count,
-          row.seqStep,
-          row.addrStep,
+          c.seq,
+          c.context,
+          batch.versions.filter((v) => v.seq === c.seq),
         );
-      for (const v of batch.versions) this.insertVersion(run, v);
-      for (const c of batch.checkpoints) statements.checkpoint.run(run, c.seq, c.context);
       if (run === 0) this.setMeta('event_count', batch.end);
-      statements.runCount.run(batch.end, run);
+      this.updateRun(run, { eventCount: batch.end });
     });
   }
 
-  private insertVersion(run: number, v: Batch['versions'][number]): void {
-    this.statements.version.run(run, v.level, v.base, v.seq, v.data, v.counts[1], v.counts[2], v.counts[3], v.counts[4], v.counts[5]);
+  private insertNotable(run: number, row: NotableRow): void {
+    this.statements.notable.run(
+      run,
+      row.seq,
+      row.kind,
+      row.level,
+      row.addr === null ? null : addrToSql(row.addr),
+      row.next === null ? null : addrToSql(row.next),
+      row.depth,
+      row.value,
+      row.count,
+      row.seqStep,
+      row.addrStep,
+    );
+  }
+
+  /** A checkpoint and its table versions, with their checksums. */
+  private insertCheckpoint(run: number, seq: number, context: string, versions: Batch['versions']): void {
+    let sum = 0;
+    for (const v of versions) {
+      const c = v.counts;
+      const dataCrc = crc32(v.data);
+      sum = addCrc(sum, versionCrc(run, v.level, v.base, seq, [c[1]!, c[2]!, c[3]!, c[4]!, c[5]!], dataCrc));
+      this.statements.version.run(run, v.level, v.base, seq, c[1], c[2], c[3], c[4], c[5], dataCrc, v.data);
+    }
+    const contextCrc = textCrc(context);
+    this.statements.checkpoint.run(run, seq, sum, contextCrc, checkpointCrc(run, seq, sum, contextCrc), context);
+  }
+
+  private insertRun(id: number, parent: number | null, forkSeq: number, label: string): void {
+    const row: RunColumns = { id, parent, forkSeq, label, status: 'recording', endReason: null, ret: null, clientRet: null, eventCount: 0, error: null };
+    this.runs.set(id, row);
+    this.statements.addRun.run(id, parent, forkSeq, label, runCrc(row));
+  }
+
+  private updateRun(id: number, change: Partial<RunColumns>): void {
+    const row = { ...this.runs.get(id)!, ...change };
+    this.runs.set(id, row);
+    if (change.status === undefined) this.statements.runCount.run(row.eventCount, runCrc(row), id);
+    else this.statements.runOutcome.run(row.status, row.endReason, row.ret, row.clientRet, row.eventCount, row.error, runCrc(row), id);
   }
 
   /**
@@ -123,9 +190,8 @@ export class RecordingStore {
   addRun(parent: number, forkSeq: number, label: string, initial: { context: string; versions: Batch['versions'] }): number {
     const id = ((this.db.prepare('SELECT max(id) FROM runs').pluck().get() as number | null) ?? 0) + 1;
     this.db.transaction(() => {
-      this.statements.addRun.run(id, parent, forkSeq, label);
-      this.statements.checkpoint.run(id, forkSeq, initial.context);
-      for (const v of initial.versions) this.insertVersion(id, v);
+      this.insertRun(id, parent, forkSeq, label);
+      this.insertCheckpoint(id, forkSeq, initial.context, initial.versions);
     })();
     return id;
   }
@@ -158,7 +224,7 @@ export class RecordingStore {
           this.setMeta('finished_at', new Date().toISOString());
           this.setMeta('error', final.error);
         }
-        this.statements.runOutcome.run(final.status, final.end, final.ret, final.clientRet, events, final.error, run);
+        this.updateRun(run, { status: final.status, endReason: final.end, ret: final.ret, clientRet: final.clientRet, eventCount: events, error: final.error });
       })();
     } catch (error) {
       // A full disk may refuse even this; readers then see a writer that is gone: incomplete.
@@ -181,6 +247,8 @@ export class RecordingStore {
       // A reader still has the file open (follow mode): it stays in WAL mode, which is fine.
     }
     this.db.close();
+    // Only now: a reader that finds the lock free finds the outcome stamped.
+    this.lock.release();
   }
 }
 

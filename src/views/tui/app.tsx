@@ -105,12 +105,19 @@ export function App({ session, theme, initialSeq, follow, size: fixedSize, pollM
       : state;
   });
 
-  // Follow a recording that is still being written.
+  // Follow a recording that is still being written, until its writer is gone (finished, or dead: its lock says which).
   useEffect(() => {
     if (!follow) return;
     const timer = setInterval(() => {
       try {
+        // Asked before the last read: a writer that has let go has committed all it ever will.
+        const writing = session.recording.writerActive();
         if (session.refresh()) dispatch({ type: 'recording/grew', length: session.length });
+        if (!writing) {
+          clearInterval(timer);
+          dispatch({ type: 'follow/set', on: false });
+          dispatch({ type: 'message', text: `no longer being written: the recording is ${session.recording.status()}` });
+        }
       } catch {
         // A writer mid-transaction: try again at the next tick.
       }

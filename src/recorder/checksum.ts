@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * The checksums that let a reader tell a damaged recording from a good one:
+ * CRC-32 (zlib's, IEEE 802.3) of every blob and text a recording stores, and
+ * of every row's values in one canonical byte encoding (RowCrc).
+ *
+ * A CRC detects damage (a flipped bit, a zeroed page, an edited field), not
+ * forgery: whoever edits a recording and recomputes its checksums can make it
+ * say anything. 32-bit operators here work on checksum words, never on
+ * addresses: addresses are split into two 32-bit halves by arithmetic.
+ */
+import * as zlib from 'node:zlib';
+
+/** The CRC-32 lookup table (reflected polynomial 0xedb88320). */
+const TABLE = (() => {
+  const table = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c;
+  }
+  return table;
+})();
+
+/** CRC-32 in JavaScript: for short inputs (a row), where calling into zlib costs more than the sum itself. */
+export function crc32js(data: Uint8Array, seed = 0, end = data.length): number {
+  let c = ~seed;
+  for (let i = 0; i < end; i++) c = TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/** zlib's crc32 (Node 20.15 and later). */
+const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
+/** CRC-32 of `data`, continuing from `seed` (0 to start): zlib's when Node has it. */
+export function crc32(data: Uint8Array, seed = 0): number {
+  if (native && data.length >= 64) return native(data, seed);
+  return crc32js(data, seed);
+}
+
+/** CRC-32 of a text's UTF-8 bytes. */
+export function textCrc(text: string): number {
+  return crc32(Buffer.from(text, 'utf8'));
+}
+
+/** Add a row's CRC into a total (mod 2^32): the CRC of a set of rows, whatever their order. */
+export function addCrc(total: number, crc: number): number {
+  return (total + crc) % 4294967296;
+}
+
+const TWO_32 = 4294967296;
+
+/**
+ * The CRC of a row's values, in order, each as a tag byte and its bytes:
+ * null 0; an integer 1 and its 64-bit two's complement, little-endian (so an
+ * address read back from SQLite as a signed integer, or as two 32-bit halves,
+ * encodes as the unsigned address written); a real 2 and its float64; a text
+ * 3, its UTF-8 length (32 bits) and bytes. Feed the values, then take crc().
+ */
+export class RowCrc {
+  private buf = Buffer.allocUnsafe(256);
+  private pos = 0;
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(bigger, 0, 0, this.pos);
+    this.buf = bigger;
+  }
+
+  /** An integer as its two 32-bit halves (each 0 to 2^32 - 1). */
+  halves(hi: number, lo: number): this {
+    this.room(9);
+    const buf = this.buf;
+    buf[this.pos] = 1;
+    buf.writeUInt32LE(lo, this.pos + 1);
+    buf.writeUInt32LE(hi, this.pos + 5);
+    this.pos += 9;
+    return this;
+  }
+
+  /** An exact integer (a JS number, from -2^63 to 2^64 - 1: a signed value or an unsigned address), or null. */
+  int(v: number | null): this {
+    if (v === null) return this.null();
+    if (!Number.isInteger(v)) return this.real(v);
+    const hi = Math.floor(v / TWO_32);
+    return this.halves(hi < 0 ? hi + TWO_32 : hi % TWO_32, v - hi * TWO_32);
+  }
+
+  /** An integer as SQLite hands it over with safe integers on. */
+  bigint(v: bigint): this {
+    const u = BigInt.asUintN(64, v);
+    return this.halves(Number(u / 4294967296n), Number(u % 4294967296n));
+  }
+
+  real(v: number): this {
+    this.room(9);
+    this.buf[this.pos] = 2;
+    this.buf.writeDoubleLE(v, this.pos + 1);
+    this.pos += 9;
+    return this;
+  }
+
+  text(s: string | null): this {
+    if (s === null) return this.null();
+    const length = Buffer.byteLength(s, 'utf8');
+    this.room(5 + length);
+    this.buf[this.pos] = 3;
+    this.buf.writeUInt32LE(length, this.pos + 1);
+    this.buf.write(s, this.pos + 5, 'utf8');
+    this.pos += 5 + length;
+    return this;
+  }
+
+  null(): this {
+    this.room(1);
+    this.buf[this.pos++] = 0;
+    return this;
+  }
+
+  /**
+   * A value of a column without a type (meta's): null, text, an integer
+   * (a bigint, or a number that is a safe integer) or a real.
+   */
+  value(v: unknown): this {
+    if (v === null || v === undefined) return this.null();
+    if (typeof v === 'bigint') return this.bigint(v);
+    if (typeof v === 'number') return Number.isSafeInteger(v) ? this.int(v) : this.real(v);
+    if (typeof v === 'string') return this.text(v);
+    // A blob (walkback never stores one in an untyped column): its bytes, tagged apart from text.
+    const bytes = v instanceof Uint8Array ? v : Buffer.from(String(v));
+    this.room(5 + bytes.length);
+    this.buf[this.pos] = 4;
+    this.buf.writeUInt32LE(bytes.length, this.pos + 1);
+    this.buf.set(bytes, this.pos + 5);
+    this.pos += 5 + bytes.length;
+    return this;
+  }
+
+  /** The CRC of the values fed since the last crc(); starts a new row. */
+  crc(): number {
+    const n = this.pos;
+    this.pos = 0;
+    return native && n >= 256 ? native(this.buf.subarray(0, n), 0) : crc32js(this.buf, 0, n);
+  }
+}
