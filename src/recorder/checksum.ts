@@ -119,13 +119,14 @@ export class RowCrc {
   }
 
   /**
-   * A value of a column without a type (meta's): null, text, an integer
-   * (a bigint, or a number that is a safe integer) or a real.
+   * A value of a column without a type (meta's), as it is bound and as
+   * SQLite hands it back with safe integers on: null, text, an integer (a
+   * bigint) or a real (a number, even a whole one: 4096.0 is not 4096).
    */
   value(v: unknown): this {
     if (v === null || v === undefined) return this.null();
     if (typeof v === 'bigint') return this.bigint(v);
-    if (typeof v === 'number') return Number.isSafeInteger(v) ? this.int(v) : this.real(v);
+    if (typeof v === 'number') return this.real(v);
     if (typeof v === 'string') return this.text(v);
     // A blob (walkback never stores one in an untyped column): its bytes, tagged apart from text.
     const bytes = v instanceof Uint8Array ? v : Buffer.from(String(v));

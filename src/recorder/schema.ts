@@ -21,7 +21,9 @@
  * the notable rows of a chunk and the table versions of a checkpoint as a
  * whole (`notable_crc`, `versions_crc`: their rows' CRCs added up, so a row
  * edited, added or removed shows); and the metadata as a whole (meta's
- * `checksum` row).
+ * `checksum` row). notable has no rowid: each row is stored once, in its
+ * primary key, so that its indexes are the only other copies of its columns,
+ * and a reader checks them against the rows (Recording.checkNotable).
  */
 import { ENTRY_NAMES, EVENT_TYPES, LEVELS } from '../events/walk-event.js';
 
@@ -78,7 +80,7 @@ CREATE TABLE notable (
   depth INTEGER, value INTEGER,
   count INTEGER NOT NULL DEFAULT 1, seq_step INTEGER NOT NULL DEFAULT 0, addr_step INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (run, seq)
-);
+) WITHOUT ROWID;
 CREATE INDEX notable_kind ON notable (run, kind, seq);
 CREATE INDEX notable_addr ON notable (run, addr);
 `;

@@ -170,6 +170,9 @@ export class Recording {
       checkSchema(file, db);
       const run = options.run ?? 0;
       const runs = readRuns(file, db).map((r) => r.id);
+      // Every run has its first checkpoint and its chunks under its id: a run whose row is gone is damage, not absence.
+      const stored = Math.max(...(['checkpoints', 'chunks'] as const).map((t) => (db.prepare(`SELECT max(run) FROM ${t}`).pluck().get() as number | null) ?? -1));
+      if (runs.length === 0 || stored >= runs.length) throw damaged(file, `its run ${runs.length} is missing`);
       if (!runs.includes(run)) throw new RecordingError(file, `has no run ${run} (runs: ${runs.length > 8 ? `${runs[0]} to ${runs[runs.length - 1]}` : runs.join(', ') || 'none'})`);
       const recording = new Recording(file, db, run);
       recording.upgradedFrom = upgradedFrom;
@@ -674,7 +677,9 @@ export class Recording {
    * their CRCs, before any is used: one query per stored run, each row once
    * per file (a sweep's branches share their parent's). Rows are also checked
    * to be ones walkback writes (a kind and level it knows, members inside the
-   * chunk), so that nothing downstream meets one it cannot handle.
+   * chunk), so that nothing downstream meets one it cannot handle; and the
+   * indexes queries read them through (notable_kind, notable_addr) are
+   * checked to hold what the rows hold.
    */
   private checkNotable(): void {
     const chunks = this.chunks;
@@ -688,48 +693,82 @@ export class Recording {
       let k = i;
       while (k < j && chunks[k]!.first + chunks[k]!.stored <= done) k++;
       if (k < j) {
-        const lo = chunks[k]!.first;
         const last = chunks[j - 1]!;
-        const hi = last.first + last.stored;
-        let c = k;
-        let sum = 0;
-        const close = (upto: number) => {
-          // Every chunk that ends at or before `upto` has all its rows summed.
-          while (c < j && chunks[c]!.first + chunks[c]!.stored <= upto) {
-            const chunk = chunks[c]!;
-            if (sum !== chunk.notableCrc) throw damaged(this.file, `the notable rows of ${chunkName(run, chunk.first, chunk.stored)} fail their checksum`);
-            sum = 0;
-            c++;
-          }
-        };
         try {
-          for (const row of this.shared
-            .prepare(`SELECT ${NOTABLE_RAW_COLUMNS} FROM notable WHERE run = ? AND seq >= ? AND seq < ? ORDER BY seq`, 'raw')
-            .iterate(run, lo, hi) as Iterable<(number | null)[]>) {
-            const seq = row[0] as number;
-            close(seq);
-            const chunk = chunks[c]!;
-            const [, kind, level, , , , , , , count, seqStep] = row as number[];
-            const members = count! >= 1 && Number.isSafeInteger(count) && seqStep! >= 0 && (count === 1 || seqStep! > 0);
-            if (
-              seq < chunk.first ||
-              !members ||
-              seq + (count! - 1) * seqStep! >= chunk.first + chunk.stored ||
-              !(kind! >= 0 && kind! < EVENT_TYPES.length) ||
-              !(level === null || (level! >= 0 && level! < LEVELS.length))
-            )
-              throw damaged(this.file, `the notable row of event ${seq}${run === 0 ? '' : ` (run ${run})`} is not one walkback writes`);
-            sum = (sum + notableRawCrc(run, row)) % 4294967296;
-          }
+          this.checkNotableRows(run, chunks.slice(k, j));
         } catch (error) {
           throw asRecordingError(this.file, error);
         }
-        close(hi);
-        this.shared.notableChecked.set(run, hi);
+        this.shared.notableChecked.set(run, last.first + last.stored);
       }
       i = j;
     }
     this.notableCheckedChunks = chunks.length;
+  }
+
+  /** Check the notable rows of consecutive chunks of one stored run (see checkNotable). */
+  private checkNotableRows(run: number, chunks: readonly ChunkRef[]): void {
+    const lo = chunks[0]!.first;
+    const hi = chunks[chunks.length - 1]!.first + chunks[chunks.length - 1]!.stored;
+    const where = 'WHERE run = ? AND seq >= ? AND seq < ?';
+    const M = 4294967296;
+    // What the rows hold, per kind and over addresses, to hold the indexes to: counts, and sums (mod 2^32) of seqs and address halves.
+    const kinds = new Map<number, [number, number]>();
+    const addrs = [0, 0, 0, 0];
+    let c = 0;
+    let sum = 0;
+    const close = (upto: number) => {
+      // Every chunk that ends at or before `upto` has all its rows summed.
+      while (c < chunks.length && chunks[c]!.first + chunks[c]!.stored <= upto) {
+        const chunk = chunks[c]!;
+        if (sum !== chunk.notableCrc) throw damaged(this.file, `the notable rows of ${chunkName(run, chunk.first, chunk.stored)} fail their checksum`);
+        sum = 0;
+        c++;
+      }
+    };
+    for (const row of this.shared.prepare(`SELECT ${NOTABLE_RAW_COLUMNS}, ${NOTABLE_TYPED} FROM notable ${where} ORDER BY seq`, 'raw').iterate(run, lo, hi) as Iterable<
+      (number | null)[]
+    >) {
+      const seq = row[0] as number;
+      if (row.pop() !== 1) throw damaged(this.file, `the notable row of event ${seq}${run === 0 ? '' : ` (run ${run})`} holds a value of the wrong type`);
+      close(seq);
+      const chunk = chunks[c]!;
+      const [, kind, level, addrHi, addrLo, , , , , count, seqStep] = row as number[];
+      const members = count! >= 1 && Number.isSafeInteger(count) && seqStep! >= 0 && (count === 1 || seqStep! > 0);
+      if (
+        seq < chunk.first ||
+        !members ||
+        seq + (count! - 1) * seqStep! >= chunk.first + chunk.stored ||
+        !(kind! >= 0 && kind! < EVENT_TYPES.length) ||
+        !(level === null || (level! >= 0 && level! < LEVELS.length))
+      )
+        throw damaged(this.file, `the notable row of event ${seq}${run === 0 ? '' : ` (run ${run})`} is not one walkback writes`);
+      sum = (sum + notableRawCrc(run, row)) % M;
+      const k = kinds.get(kind!) ?? [0, 0];
+      kinds.set(kind!, [k[0] + 1, (k[1] + seq) % M]);
+      addrs[0]!++;
+      addrs[1] = (addrs[1]! + seq) % M;
+      if (addrHi !== null) {
+        addrs[2] = (addrs[2]! + addrHi!) % M;
+        addrs[3] = (addrs[3]! + addrLo!) % M;
+      }
+    }
+    close(hi);
+    const mod = (v: bigint | null) => (v === null ? 0 : Number(BigInt.asUintN(64, v) % 4294967296n));
+    const byKind = this.shared
+      .prepare(`SELECT kind, count(*), sum(seq) FROM notable INDEXED BY notable_kind ${where} GROUP BY kind`, 'raw')
+      .safeIntegers(true)
+      .all(run, lo, hi) as [bigint, bigint, bigint][];
+    const indexed = byKind.length === kinds.size && byKind.every(([kind, n, seqs]) => {
+      const k = kinds.get(Number(kind));
+      return k !== undefined && k[0] === Number(n) && k[1] === mod(seqs);
+    });
+    const byAddr = this.shared
+      .prepare(`SELECT count(*), sum(seq), sum((addr >> 32) & 4294967295), sum(addr & 4294967295) FROM notable INDEXED BY notable_addr ${where}`, 'raw')
+      .safeIntegers(true)
+      .get(run, lo, hi) as [bigint, bigint | null, bigint | null, bigint | null];
+    if (!indexed || Number(byAddr[0]) !== addrs[0] || byAddr.slice(1).some((v, n) => mod(v) !== addrs[n + 1]))
+      throw damaged(this.file, `the indexes of its notable rows${run === 0 ? '' : ` (run ${run})`} do not hold what the rows hold`);
   }
 
   /**
@@ -747,6 +786,16 @@ export class Recording {
   }
 
   private verifyAll(): void {
+    // SQLite's own check first: its pages, and its indexes against their tables (a query may read either).
+    const problems = this.db.prepare('PRAGMA integrity_check(1)').pluck().all() as string[];
+    if (problems.length !== 1 || problems[0] !== 'ok') throw damaged(this.file, `SQLite finds it inconsistent (${problems.join('; ')})`);
+    for (const [table, columns] of Object.entries(COLUMN_TYPES)) {
+      const typed = Object.entries(columns)
+        .map(([column, types]) => `typeof(${column}) IN (${types.map((t) => `'${t}'`).join(', ')})`)
+        .join(' AND ');
+      if ((this.db.prepare(`SELECT count(*) FROM ${table} WHERE NOT (${typed})`).pluck().get() as number) > 0)
+        throw damaged(this.file, `its table ${table} holds a value of a type walkback never writes there`);
+    }
     this.readIndex();
     const runs = this.runs();
     let chunks = 0;
@@ -830,6 +879,31 @@ function schemaVersionOf(file: string): number | null {
     db?.close();
   }
 }
+
+/** 1 when every column of a notable row holds the type walkback writes (the CRC covers values, and a real can pass for a whole number). */
+const NOTABLE_TYPED = `(typeof(seq) = 'integer' AND typeof(kind) = 'integer' AND typeof(level) IN ('integer', 'null') AND typeof(addr) IN ('integer', 'null')
+  AND typeof(next) IN ('integer', 'null') AND typeof(depth) IN ('integer', 'null') AND typeof(value) IN ('integer', 'null')
+  AND typeof(count) = 'integer' AND typeof(seq_step) = 'integer' AND typeof(addr_step) = 'integer')`;
+
+/** The types walkback writes in each column (sql shows a real 4.0 where 4 was written: checked before a query reads them). */
+const COLUMN_TYPES: Record<string, Record<string, readonly string[]>> = (() => {
+  const int = ['integer'];
+  const intOrNull = ['integer', 'null'];
+  const text = ['text'];
+  const textOrNull = ['text', 'null'];
+  const blob = ['blob'];
+  const ints = (...names: string[]) => Object.fromEntries(names.map((n) => [n, int]));
+  return {
+    meta: { key: text, value: ['integer', 'text', 'null'] },
+    kinds: { id: int, name: text },
+    levels: { id: int, name: text },
+    entry_kinds: { id: int, name: text },
+    runs: { ...ints('id', 'fork_seq', 'event_count', 'crc'), parent: intOrNull, label: text, status: text, end_reason: textOrNull, ret: intOrNull, client_ret: intOrNull, error: textOrNull },
+    chunks: { ...ints('run', 'first_seq', 'count', 'notable_crc', 'data_crc', 'crc'), data: blob },
+    checkpoints: { ...ints('run', 'seq', 'versions_crc', 'context_crc', 'crc'), context: text },
+    table_versions: { ...ints('run', 'level', 'base', 'seq', 'n_table', 'n_present', 'n_guard', 'n_huge', 'n_hugetlb', 'data_crc'), data: blob },
+  };
+})();
 
 /** A schema object as sqlite_master holds it: type, name, table, SQL (null for SQLite's own indexes). */
 type SchemaObject = readonly [string, string, string, string | null];
