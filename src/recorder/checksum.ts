@@ -55,27 +55,39 @@ const TWO_32 = 4294967296;
  * null 0; an integer 1 and its 64-bit two's complement, little-endian (so an
  * address read back from SQLite as a signed integer, or as two 32-bit halves,
  * encodes as the unsigned address written); a real 2 and its float64; a text
- * 3, its UTF-8 length (32 bits) and bytes. Feed the values, then take crc().
+ * 3, its UTF-8 length (32 bits) and bytes; a blob 4, its length and bytes.
+ * Feed the values, then take crc(). The CRC runs as the values come: no
+ * bytes are laid out for numbers (a writer sums a row per table version).
  */
 export class RowCrc {
-  private buf = Buffer.allocUnsafe(256);
-  private pos = 0;
+  /** The running CRC register (inverted, as CRC-32 keeps it). */
+  private c = -1;
+  private readonly floatBytes = new Uint8Array(8);
+  private readonly float = new DataView(this.floatBytes.buffer);
 
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(bigger, 0, 0, this.pos);
-    this.buf = bigger;
+  private byte(b: number): void {
+    this.c = TABLE[(this.c ^ b) & 0xff]! ^ (this.c >>> 8);
+  }
+
+  /** A 32-bit word (0 to 2^32 - 1), little-endian. */
+  private word(w: number): void {
+    let c = this.c;
+    c = TABLE[(c ^ w) & 0xff]! ^ (c >>> 8);
+    c = TABLE[(c ^ (w >>> 8)) & 0xff]! ^ (c >>> 8);
+    c = TABLE[(c ^ (w >>> 16)) & 0xff]! ^ (c >>> 8);
+    this.c = TABLE[(c ^ (w >>> 24)) & 0xff]! ^ (c >>> 8);
+  }
+
+  private bytes(data: Uint8Array): void {
+    this.word(data.length);
+    this.c = ~crc32(data, ~this.c >>> 0);
   }
 
   /** An integer as its two 32-bit halves (each 0 to 2^32 - 1). */
   halves(hi: number, lo: number): this {
-    this.room(9);
-    const buf = this.buf;
-    buf[this.pos] = 1;
-    buf.writeUInt32LE(lo, this.pos + 1);
-    buf.writeUInt32LE(hi, this.pos + 5);
-    this.pos += 9;
+    this.byte(1);
+    this.word(lo);
+    this.word(hi);
     return this;
   }
 
@@ -94,27 +106,21 @@ export class RowCrc {
   }
 
   real(v: number): this {
-    this.room(9);
-    this.buf[this.pos] = 2;
-    this.buf.writeDoubleLE(v, this.pos + 1);
-    this.pos += 9;
+    this.byte(2);
+    this.float.setFloat64(0, v, true);
+    for (let i = 0; i < 8; i++) this.byte(this.floatBytes[i]!);
     return this;
   }
 
   text(s: string | null): this {
     if (s === null) return this.null();
-    const length = Buffer.byteLength(s, 'utf8');
-    this.room(5 + length);
-    this.buf[this.pos] = 3;
-    this.buf.writeUInt32LE(length, this.pos + 1);
-    this.buf.write(s, this.pos + 5, 'utf8');
-    this.pos += 5 + length;
+    this.byte(3);
+    this.bytes(Buffer.from(s, 'utf8'));
     return this;
   }
 
   null(): this {
-    this.room(1);
-    this.buf[this.pos++] = 0;
+    this.byte(0);
     return this;
   }
 
@@ -129,19 +135,15 @@ export class RowCrc {
     if (typeof v === 'number') return this.real(v);
     if (typeof v === 'string') return this.text(v);
     // A blob (walkback never stores one in an untyped column): its bytes, tagged apart from text.
-    const bytes = v instanceof Uint8Array ? v : Buffer.from(String(v));
-    this.room(5 + bytes.length);
-    this.buf[this.pos] = 4;
-    this.buf.writeUInt32LE(bytes.length, this.pos + 1);
-    this.buf.set(bytes, this.pos + 5);
-    this.pos += 5 + bytes.length;
+    this.byte(4);
+    this.bytes(v instanceof Uint8Array ? v : Buffer.from(String(v)));
     return this;
   }
 
   /** The CRC of the values fed since the last crc(); starts a new row. */
   crc(): number {
-    const n = this.pos;
-    this.pos = 0;
-    return native && n >= 256 ? native(this.buf.subarray(0, n), 0) : crc32js(this.buf, 0, n);
+    const c = ~this.c >>> 0;
+    this.c = -1;
+    return c;
   }
 }

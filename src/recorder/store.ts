@@ -50,7 +50,7 @@ export class RecordingStore {
   /** Write one metadata value (INSERT OR REPLACE), and meta's checksum with it. */
   readonly setMeta: (key: string, value: string | number | null) => void;
   private readonly writeBatch: (batch: Batch, run: number) => void;
-  private readonly statements;
+  private readonly statements: ReturnType<RecordingStore['create']>['statements'];
   /** meta as stored (whole numbers as bigints), for its checksum. */
   private readonly meta = new Map<string, unknown>();
   /** Each run's row as stored, for its checksum. */
@@ -61,14 +61,24 @@ export class RecordingStore {
   constructor(options: StoreOptions) {
     // The lock first: whoever sees the file being written can tell whether its writer lives.
     this.lock = acquireWriterLock(options.file);
-    let db: Database.Database;
+    let db: Database.Database | null = null;
     try {
       db = new Database(options.file);
+      this.db = db;
+      const { setMeta, writeBatch, statements } = this.create(db, options);
+      this.setMeta = setMeta;
+      this.writeBatch = writeBatch;
+      this.statements = statements;
     } catch (error) {
+      // A file that could not even be set up (a full disk, a size cap below its first pages): nothing is left locked.
+      db?.close();
       this.lock.release();
       throw error;
     }
-    this.db = db;
+  }
+
+  /** Set up a new file: its schema, names, metadata and run 0, and the statements and transactions that write it. */
+  private create(db: Database.Database, options: StoreOptions) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma(`application_id = ${APPLICATION_ID}`);
@@ -94,13 +104,12 @@ export class RecordingStore {
       runCount: db.prepare('UPDATE runs SET event_count = ?, crc = ? WHERE id = ?'),
       addRun: db.prepare("INSERT INTO runs (id, parent, fork_seq, label, status, crc) VALUES (?, ?, ?, ?, 'recording', ?)"),
     };
-    this.statements = statements;
     const writeMeta = (key: string, value: unknown) => {
       statements.meta.run(key, value);
       this.meta.set(key, value);
     };
     // Whole numbers go in as INTEGER (better-sqlite3 binds a JS number as REAL, and meta's values have no type).
-    this.setMeta = db.transaction((key: string, value: string | number | null) => {
+    const setMeta = db.transaction((key: string, value: string | number | null) => {
       writeMeta(key, typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value);
       writeMeta(META_CHECKSUM_KEY, BigInt(metaCrc(this.meta)));
     });
@@ -109,11 +118,11 @@ export class RecordingStore {
         const insert = db.prepare(`INSERT INTO ${table} (id, name) VALUES (?, ?)`);
         names.forEach((name, id) => insert.run(id, name));
       }
-      for (const [key, value] of Object.entries(options.meta)) this.setMeta(key, value);
-      this.insertRun(0, null, 0, 'base');
-      this.insertCheckpoint(0, 0, options.initialContext, []);
+      for (const [key, value] of Object.entries(options.meta)) setMeta(key, value);
+      this.insertRun(0, null, 0, 'base', statements);
+      this.insertCheckpoint(0, 0, options.initialContext, [], statements);
     })();
-    this.writeBatch = db.transaction((batch: Batch, run: number) => {
+    const writeBatch = db.transaction((batch: Batch, run: number) => {
       // Each chunk with the CRC of its notable rows (rows never span two chunks).
       let r = 0;
       for (const c of batch.chunks) {
@@ -134,9 +143,10 @@ export class RecordingStore {
           c.context,
           batch.versions.filter((v) => v.seq === c.seq),
         );
-      if (run === 0) this.setMeta('event_count', batch.end);
+      if (run === 0) setMeta('event_count', batch.end);
       this.updateRun(run, { eventCount: batch.end });
     });
+    return { setMeta, writeBatch, statements };
   }
 
   private insertNotable(run: number, row: NotableRow): void {
@@ -156,22 +166,22 @@ export class RecordingStore {
   }
 
   /** A checkpoint and its table versions, with their checksums. */
-  private insertCheckpoint(run: number, seq: number, context: string, versions: Batch['versions']): void {
+  private insertCheckpoint(run: number, seq: number, context: string, versions: Batch['versions'], statements = this.statements): void {
     let sum = 0;
     for (const v of versions) {
       const c = v.counts;
       const dataCrc = crc32(v.data);
       sum = addCrc(sum, versionCrc(run, v.level, v.base, seq, [c[1]!, c[2]!, c[3]!, c[4]!, c[5]!], dataCrc));
-      this.statements.version.run(run, v.level, v.base, seq, c[1], c[2], c[3], c[4], c[5], dataCrc, v.data);
+      statements.version.run(run, v.level, v.base, seq, c[1], c[2], c[3], c[4], c[5], dataCrc, v.data);
     }
     const contextCrc = textCrc(context);
-    this.statements.checkpoint.run(run, seq, sum, contextCrc, checkpointCrc(run, seq, sum, contextCrc), context);
+    statements.checkpoint.run(run, seq, sum, contextCrc, checkpointCrc(run, seq, sum, contextCrc), context);
   }
 
-  private insertRun(id: number, parent: number | null, forkSeq: number, label: string): void {
+  private insertRun(id: number, parent: number | null, forkSeq: number, label: string, statements = this.statements): void {
     const row: RunColumns = { id, parent, forkSeq, label, status: 'recording', endReason: null, ret: null, clientRet: null, eventCount: 0, error: null };
     this.runs.set(id, row);
-    this.statements.addRun.run(id, parent, forkSeq, label, runCrc(row));
+    statements.addRun.run(id, parent, forkSeq, label, runCrc(row));
   }
 
   private updateRun(id: number, change: Partial<RunColumns>): void {

@@ -52,6 +52,8 @@ export class StoredRuns {
   private readonly statements = new Map<string, Database.Statement>();
   /** Per stored run: the seq below which its notable rows have been checked against its chunks. */
   readonly notableChecked = new Map<number, number>();
+  /** meta as last read and checked, with the checksum it was checked against (each of a sweep's runs reads it). */
+  lastMeta: { readonly checksum: unknown; readonly value: unknown } | null = null;
 
   constructor(
     readonly db: Database.Database,

@@ -140,6 +140,12 @@ describe('a writer killed with SIGKILL', () => {
     children.push(writer);
     await new Promise<void>((resolve) => writer.stdout!.once('data', () => resolve()));
     assert.deepEqual(statusOf(out), { status: 'recording', writing: true });
+    // While it lives, no other walkback replaces the file under it.
+    const before = eventsIn(out);
+    const replace = cli(['record', join(ROOT, 'examples/demo.yaml'), '-o', out, '--force']);
+    assert.equal(replace.status, 2);
+    assert.match(replace.stderr, /reused\.db is being written by another walkback process; wait for it to finish, or choose another -o\n$/);
+    assert.equal(eventsIn(out), before);
     const exited = new Promise((resolve) => writer.once('exit', resolve));
     writer.kill('SIGKILL');
     await exited;

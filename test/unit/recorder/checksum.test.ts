@@ -1,0 +1,96 @@
+// The checksums a recording stores: CRC-32 as zlib computes it, and a row's CRC
+// as the CRC of its documented byte encoding, whichever way its values are
+// read back (a notable row's addresses as SQLite's two 32-bit halves).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as zlib from 'node:zlib';
+import fc from 'fast-check';
+import { crc32, crc32js, RowCrc } from '../../../src/recorder/checksum.js';
+import { notableCrc, notableRawCrc } from '../../../src/recorder/row-crcs.js';
+
+/** The encoding the schema documents, laid out byte by byte (independent of RowCrc's running sum). */
+function encode(values: readonly (null | bigint | number | string)[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const v of values) {
+    if (v === null) parts.push(Buffer.from([0]));
+    else if (typeof v === 'bigint') {
+      const b = Buffer.alloc(9);
+      b[0] = 1;
+      b.writeBigUInt64LE(BigInt.asUintN(64, v), 1);
+      parts.push(b);
+    } else if (typeof v === 'number') {
+      const b = Buffer.alloc(9);
+      b[0] = 2;
+      b.writeDoubleLE(v, 1);
+      parts.push(b);
+    } else {
+      const text = Buffer.from(v, 'utf8');
+      const head = Buffer.alloc(5);
+      head[0] = 3;
+      head.writeUInt32LE(text.length, 1);
+      parts.push(head, text);
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+describe('crc32', () => {
+  it('is CRC-32 (IEEE): the check value of "123456789", and zlib\'s for any bytes and seed', () => {
+    assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
+    assert.equal(crc32js(Buffer.from('123456789')), 0xcbf43926);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), fc.nat({ max: 2 ** 32 - 1 }), (bytes, seed) => {
+        assert.equal(crc32js(bytes, seed), crc32(bytes, seed));
+        const native = (zlib as { crc32?: (d: Uint8Array, v?: number) => number }).crc32;
+        if (native) assert.equal(crc32(bytes, seed), native(bytes, seed));
+      }),
+    );
+  });
+});
+
+describe('RowCrc', () => {
+  it("is the CRC of the row's documented encoding", () => {
+    const value = fc.oneof(
+      fc.constant(null),
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+      fc.double({ noNaN: true }),
+      fc.string({ unit: 'grapheme', maxLength: 40 }),
+    );
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 12 }), (values) => {
+        const row = new RowCrc();
+        for (const v of values) row.value(v);
+        assert.equal(row.crc(), crc32(encode(values)));
+      }),
+    );
+  });
+
+  it('encodes an address as the unsigned value written, however it is read back', () => {
+    const address = fc.bigInt({ min: 0n, max: 2n ** 52n - 1n }).map((page) => Number(page * 4096n));
+    fc.assert(
+      fc.property(address, (addr) => {
+        const written = new RowCrc().int(addr).crc();
+        // As SQLite stores it (signed 64-bit) and hands it back with safe integers.
+        const signed = BigInt.asIntN(64, BigInt(addr));
+        assert.equal(new RowCrc().bigint(signed).crc(), written);
+        // As notable-store reads it: (addr >> 32) & 0xffffffff and addr & 0xffffffff of the signed value.
+        const u = BigInt.asUintN(64, signed);
+        assert.equal(new RowCrc().halves(Number(u >> 32n), Number(u & 0xffffffffn)).crc(), written);
+      }),
+    );
+    // Negative values (return codes) are their two's complement.
+    assert.equal(new RowCrc().int(-12).crc(), crc32(encode([-12n])));
+  });
+
+  it("gives a notable row the same CRC from the writer's row and from the reader's halves", () => {
+    const address = fc.option(fc.bigInt({ min: 0n, max: 2n ** 52n - 1n }).map((page) => Number(page * 4096n)));
+    fc.assert(
+      fc.property(address, address, fc.option(fc.integer({ min: -100, max: 100 })), (addr, next, value) => {
+        const row = { seq: 77, kind: 17, level: 4, addr, next, depth: null, value, count: 3, seqStep: 2, addrStep: 4096 };
+        const halves = (a: number | null) => (a === null ? [null, null] : [Math.floor(a / 2 ** 32), a - Math.floor(a / 2 ** 32) * 2 ** 32]);
+        const raw = [77, 17, 4, ...halves(addr), ...halves(next), null, value, 3, 2, 4096];
+        assert.equal(notableRawCrc(5, raw), notableCrc(5, row));
+      }),
+    );
+  });
+});
