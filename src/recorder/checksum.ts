@@ -22,6 +22,14 @@ const TABLE = (() => {
   return table;
 })();
 
+/** Tables for four bytes at a step (slicing-by-4): SLICES[k][b] is the CRC of byte b followed by k zero bytes. */
+const SLICES = (() => {
+  const slices = [TABLE, new Int32Array(256), new Int32Array(256), new Int32Array(256)];
+  for (let k = 1; k < 4; k++) for (let n = 0; n < 256; n++) slices[k]![n] = TABLE[slices[k - 1]![n]! & 0xff]! ^ (slices[k - 1]![n]! >>> 8);
+  return slices;
+})();
+const [S0, S1, S2, S3] = SLICES as [Int32Array, Int32Array, Int32Array, Int32Array];
+
 /** CRC-32 in JavaScript: for short inputs (a row), where calling into zlib costs more than the sum itself. */
 export function crc32js(data: Uint8Array, seed = 0, end = data.length): number {
   let c = ~seed;
@@ -38,17 +46,57 @@ export function crc32(data: Uint8Array, seed = 0): number {
   return crc32js(data, seed);
 }
 
-/** CRC-32 of a text's UTF-8 bytes. */
-export function textCrc(text: string): number {
-  return crc32(Buffer.from(text, 'utf8'));
-}
-
 /** Add a row's CRC into a total (mod 2^32): the CRC of a set of rows, whatever their order. */
 export function addCrc(total: number, crc: number): number {
   return (total + crc) % 4294967296;
 }
 
 const TWO_32 = 4294967296;
+
+/**
+ * The steps of RowCrc on a bare CRC register (start from CRC_START, end with
+ * crcEnd): for the rows a reader checks by the tens of thousands when it opens
+ * a recording, before the JIT has made anything fast, without an object per
+ * value. crcInt takes whole numbers only (from -2^63 to 2^64 - 1).
+ */
+export const CRC_START = -1;
+
+export function crcEnd(c: number): number {
+  return ~c >>> 0;
+}
+
+export function crcNull(c: number): number {
+  return TABLE[c & 0xff]! ^ (c >>> 8);
+}
+
+export function crcHalves(c: number, hi: number, lo: number): number {
+  c = TABLE[(c ^ 1) & 0xff]! ^ (c >>> 8);
+  c ^= lo;
+  c = S3[c & 0xff]! ^ S2[(c >>> 8) & 0xff]! ^ S1[(c >>> 16) & 0xff]! ^ S0[c >>> 24]!;
+  c ^= hi;
+  return S3[c & 0xff]! ^ S2[(c >>> 8) & 0xff]! ^ S1[(c >>> 16) & 0xff]! ^ S0[c >>> 24]!;
+}
+
+export function crcInt(c: number, v: number): number {
+  if (v >= 0 && v < TWO_32) return crcHalves(c, 0, v);
+  const hi = Math.floor(v / TWO_32);
+  return crcHalves(c, hi < 0 ? hi + TWO_32 : hi % TWO_32, v - hi * TWO_32);
+}
+
+/** RowCrc of a row of `n` numbers: whole ones as RowCrc.int() takes them; a row with any other goes through RowCrc. */
+export function intRowCrc(values: ArrayLike<number>, n: number): number {
+  let c = CRC_START;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (!Number.isInteger(v)) {
+      const row = new RowCrc();
+      for (let j = 0; j < n; j++) row.int(values[j]!);
+      return row.crc();
+    }
+    c = crcInt(c, v);
+  }
+  return crcEnd(c);
+}
 
 /**
  * The CRC of a row's values, in order, each as a tag byte and its bytes:
@@ -69,13 +117,10 @@ export class RowCrc {
     this.c = TABLE[(this.c ^ b) & 0xff]! ^ (this.c >>> 8);
   }
 
-  /** A 32-bit word (0 to 2^32 - 1), little-endian. */
+  /** A 32-bit word (0 to 2^32 - 1), little-endian: its four bytes in one step. */
   private word(w: number): void {
-    let c = this.c;
-    c = TABLE[(c ^ w) & 0xff]! ^ (c >>> 8);
-    c = TABLE[(c ^ (w >>> 8)) & 0xff]! ^ (c >>> 8);
-    c = TABLE[(c ^ (w >>> 16)) & 0xff]! ^ (c >>> 8);
-    this.c = TABLE[(c ^ (w >>> 24)) & 0xff]! ^ (c >>> 8);
+    const c = this.c ^ w;
+    this.c = S3[c & 0xff]! ^ S2[(c >>> 8) & 0xff]! ^ S1[(c >>> 16) & 0xff]! ^ S0[c >>> 24]!;
   }
 
   private bytes(data: Uint8Array): void {
@@ -94,6 +139,13 @@ export class RowCrc {
   /** An exact integer (a JS number, from -2^63 to 2^64 - 1: a signed value or an unsigned address), or null. */
   int(v: number | null): this {
     if (v === null) return this.null();
+    if (v >= 0 && v < TWO_32 && v === Math.floor(v)) {
+      // Most values of a row (seqs, counts, levels, checksums): the high half is 0.
+      this.byte(1);
+      this.word(v);
+      this.word(0);
+      return this;
+    }
     if (!Number.isInteger(v)) return this.real(v);
     const hi = Math.floor(v / TWO_32);
     return this.halves(hi < 0 ? hi + TWO_32 : hi % TWO_32, v - hi * TWO_32);

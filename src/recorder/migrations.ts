@@ -14,8 +14,8 @@
  */
 import type Database from 'better-sqlite3';
 import { summarize } from '../mm/page-tables.js';
-import { addCrc, crc32, textCrc } from './checksum.js';
-import { checkpointCrc, chunkCrc, metaCrc, NOTABLE_RAW_COLUMNS, notableRawCrc, runCrc, versionCrc } from './row-crcs.js';
+import { addCrc } from './checksum.js';
+import { checkpointCrc, chunkCrc, chunkDataCrc, contextCrc, metaCrc, NOTABLE_RAW_COLUMNS, notableRawCrc, runCrc, versionCrc, versionDataCrc } from './row-crcs.js';
 import type { RunColumns } from './row-crcs.js';
 import { META_CHECKSUM_KEY, NAME_TABLES, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
@@ -147,13 +147,12 @@ const MIGRATIONS: Record<number, (db: Database.Database) => void> = {
     // nothing while a query is being iterated, and a file's blobs need not fit in memory at once.
     const rows = db.prepare(`SELECT ${NOTABLE_RAW_COLUMNS} FROM notable WHERE run = ? AND seq >= ? AND seq < ? ORDER BY seq`).raw();
     const chunk = db.prepare('SELECT count, data FROM chunks_v3 WHERE run = ? AND first_seq = ?').raw();
-    const insertChunk = db.prepare('INSERT INTO chunks (run, first_seq, count, notable_crc, data_crc, crc, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const insertChunk = db.prepare('INSERT INTO chunks (run, first_seq, count, notable_crc, crc, data_crc, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
     for (const [run, first] of db.prepare('SELECT run, first_seq FROM chunks_v3 ORDER BY run, first_seq').raw().all() as [number, number][]) {
       const [count, data] = chunk.get(run, first) as [number, Buffer];
       let notable = 0;
       for (const row of rows.all(run, first, first + count) as (number | null)[][]) notable = addCrc(notable, notableRawCrc(run, row));
-      const dataCrc = crc32(data);
-      insertChunk.run(run, first, count, notable, dataCrc, chunkCrc(run, first, count, notable, dataCrc), data);
+      insertChunk.run(run, first, count, notable, chunkCrc(run, first, count, notable), chunkDataCrc(run, first, data), data);
     }
     // Each checkpoint with the CRC of its table versions.
     const versionsCrc = new Map<string, number>();
@@ -165,16 +164,14 @@ const MIGRATIONS: Record<number, (db: Database.Database) => void> = {
       const row = version.get(run, level, base, seq) as [number, number, number, number, number, Buffer];
       const counts = row.slice(0, 5) as number[];
       const data = row[5];
-      const dataCrc = crc32(data);
       const key = `${run}:${seq}`;
-      versionsCrc.set(key, addCrc(versionsCrc.get(key) ?? 0, versionCrc(run, level, base, seq, counts, dataCrc)));
-      insertVersion.run(run, level, base, seq, ...counts, dataCrc, data);
+      versionsCrc.set(key, addCrc(versionsCrc.get(key) ?? 0, versionCrc(run, level, base, seq, counts)));
+      insertVersion.run(run, level, base, seq, ...counts, versionDataCrc(run, level, base, seq, data), data);
     }
-    const insertCheckpoint = db.prepare('INSERT INTO checkpoints (run, seq, versions_crc, context_crc, crc, context) VALUES (?, ?, ?, ?, ?, ?)');
+    const insertCheckpoint = db.prepare('INSERT INTO checkpoints (run, seq, versions_crc, crc, context_crc, context) VALUES (?, ?, ?, ?, ?, ?)');
     for (const c of db.prepare('SELECT run, seq, context FROM checkpoints_v3').all() as { run: number; seq: number; context: string }[]) {
       const versions = versionsCrc.get(`${c.run}:${c.seq}`) ?? 0;
-      const contextCrc = textCrc(c.context);
-      insertCheckpoint.run(c.run, c.seq, versions, contextCrc, checkpointCrc(c.run, c.seq, versions, contextCrc), c.context);
+      insertCheckpoint.run(c.run, c.seq, versions, checkpointCrc(c.run, c.seq, versions), contextCrc(c.run, c.seq, c.context), c.context);
     }
     for (const table of TABLES) db.exec(`DROP TABLE ${table}_v3`);
   },

@@ -14,16 +14,17 @@
  * as hex text.
  *
  * Everything stored carries a CRC-32 (checksum.ts, row-crcs.ts), so that a
- * reader refuses damage instead of decoding it into a plausible wrong answer:
- * each row of runs, chunks and checkpoints its own (`crc`, over its other
- * columns); each blob or text too (`data_crc`, `context_crc`, which the row's
- * crc covers, so a reader checks the small columns without reading the blob);
- * the notable rows of a chunk and the table versions of a checkpoint as a
- * whole (`notable_crc`, `versions_crc`: their rows' CRCs added up, so a row
- * edited, added or removed shows); and the metadata as a whole (meta's
- * `checksum` row). notable has no rowid: each row is stored once, in its
- * primary key, so that its indexes are the only other copies of its columns,
- * and a reader checks them against the rows (Recording.checkNotable).
+ * reader refuses damage instead of decoding it into a plausible wrong answer.
+ * What a reader reads to index a run (rows of runs, chunks and checkpoints)
+ * has its own `crc`, over its other small columns; the notable rows of a chunk
+ * and the table versions of a checkpoint are summed as a whole (`notable_crc`,
+ * `versions_crc`: their rows' CRCs added up, so a row edited, added or removed
+ * shows); each blob or text has its own (`data_crc`, `context_crc`), the CRC of
+ * its row's key and then its bytes, checked when it is read; and meta has one
+ * over all its rows (its `checksum` row). notable has no rowid: each row is
+ * stored once, in its primary key, so that its indexes are the only other
+ * copies of its columns, and a reader holds them to the rows
+ * (Recording.checkNotableIndexes).
  */
 import { ENTRY_NAMES, EVENT_TYPES, LEVELS } from '../events/walk-event.js';
 
@@ -59,22 +60,23 @@ CREATE TABLE runs (
   crc INTEGER NOT NULL
 );
 CREATE TABLE chunks (
-  run INTEGER NOT NULL, first_seq INTEGER NOT NULL, count INTEGER NOT NULL,
-  notable_crc INTEGER NOT NULL, data_crc INTEGER NOT NULL, crc INTEGER NOT NULL, data BLOB NOT NULL
+  run INTEGER NOT NULL, first_seq INTEGER NOT NULL, count INTEGER NOT NULL, notable_crc INTEGER NOT NULL, crc INTEGER NOT NULL,
+  data_crc INTEGER NOT NULL, data BLOB NOT NULL
 );
 CREATE UNIQUE INDEX chunks_key ON chunks (run, first_seq);
 CREATE TABLE checkpoints (
-  run INTEGER NOT NULL, seq INTEGER NOT NULL, versions_crc INTEGER NOT NULL, context_crc INTEGER NOT NULL, crc INTEGER NOT NULL,
-  context TEXT NOT NULL,
+  run INTEGER NOT NULL, seq INTEGER NOT NULL, versions_crc INTEGER NOT NULL, crc INTEGER NOT NULL,
+  context_crc INTEGER NOT NULL, context TEXT NOT NULL,
   PRIMARY KEY (run, seq)
 );
+CREATE INDEX checkpoints_index ON checkpoints (run, seq, versions_crc, crc);
 CREATE TABLE table_versions (
   run INTEGER NOT NULL, level INTEGER NOT NULL, base INTEGER NOT NULL, seq INTEGER NOT NULL,
   n_table INTEGER NOT NULL DEFAULT 0, n_present INTEGER NOT NULL DEFAULT 0, n_guard INTEGER NOT NULL DEFAULT 0,
   n_huge INTEGER NOT NULL DEFAULT 0, n_hugetlb INTEGER NOT NULL DEFAULT 0, data_crc INTEGER NOT NULL, data BLOB NOT NULL,
   PRIMARY KEY (run, level, base, seq)
 );
-CREATE INDEX table_versions_counts ON table_versions (run, seq, level, base, n_table, n_present, n_guard, n_huge, n_hugetlb, data_crc);
+CREATE INDEX table_versions_counts ON table_versions (run, seq, level, base, n_table, n_present, n_guard, n_huge, n_hugetlb);
 CREATE TABLE notable (
   run INTEGER NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL, level INTEGER, addr INTEGER, next INTEGER,
   depth INTEGER, value INTEGER,

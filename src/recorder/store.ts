@@ -7,8 +7,8 @@
  */
 import Database from 'better-sqlite3';
 import type { NotableRow } from '../events/notable.js';
-import { addCrc, crc32, textCrc } from './checksum.js';
-import { checkpointCrc, chunkCrc, metaCrc, notableCrc, runCrc, versionCrc } from './row-crcs.js';
+import { addCrc } from './checksum.js';
+import { checkpointCrc, chunkCrc, chunkDataCrc, contextCrc, metaCrc, notableCrc, runCrc, versionCrc, versionDataCrc } from './row-crcs.js';
 import type { RunColumns } from './row-crcs.js';
 import { addrToSql, APPLICATION_ID, META_CHECKSUM_KEY, NAME_TABLES, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { acquireWriterLock } from './writer-lock.js';
@@ -90,8 +90,8 @@ export class RecordingStore {
     db.exec(SCHEMA_SQL);
     const statements = {
       meta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
-      chunk: db.prepare('INSERT INTO chunks (run, first_seq, count, notable_crc, data_crc, crc, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      checkpoint: db.prepare('INSERT INTO checkpoints (run, seq, versions_crc, context_crc, crc, context) VALUES (?, ?, ?, ?, ?, ?)'),
+      chunk: db.prepare('INSERT INTO chunks (run, first_seq, count, notable_crc, crc, data_crc, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      checkpoint: db.prepare('INSERT INTO checkpoints (run, seq, versions_crc, crc, context_crc, context) VALUES (?, ?, ?, ?, ?, ?)'),
       version: db.prepare(
         'INSERT INTO table_versions (run, level, base, seq, n_table, n_present, n_guard, n_huge, n_hugetlb, data_crc, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -132,8 +132,7 @@ export class RecordingStore {
           notable = addCrc(notable, notableCrc(run, row));
           this.insertNotable(run, row);
         }
-        const dataCrc = crc32(c.data);
-        statements.chunk.run(run, c.first, c.count, notable, dataCrc, chunkCrc(run, c.first, c.count, notable, dataCrc), c.data);
+        statements.chunk.run(run, c.first, c.count, notable, chunkCrc(run, c.first, c.count, notable), chunkDataCrc(run, c.first, c.data), c.data);
       }
       for (; r < batch.notable.length; r++) this.insertNotable(run, batch.notable[r]!);
       for (const c of batch.checkpoints)
@@ -170,12 +169,10 @@ export class RecordingStore {
     let sum = 0;
     for (const v of versions) {
       const c = v.counts;
-      const dataCrc = crc32(v.data);
-      sum = addCrc(sum, versionCrc(run, v.level, v.base, seq, [c[1]!, c[2]!, c[3]!, c[4]!, c[5]!], dataCrc));
-      statements.version.run(run, v.level, v.base, seq, c[1], c[2], c[3], c[4], c[5], dataCrc, v.data);
+      sum = addCrc(sum, versionCrc(run, v.level, v.base, seq, c, 1));
+      statements.version.run(run, v.level, v.base, seq, c[1], c[2], c[3], c[4], c[5], versionDataCrc(run, v.level, v.base, seq, v.data), v.data);
     }
-    const contextCrc = textCrc(context);
-    statements.checkpoint.run(run, seq, sum, contextCrc, checkpointCrc(run, seq, sum, contextCrc), context);
+    statements.checkpoint.run(run, seq, sum, checkpointCrc(run, seq, sum), contextCrc(run, seq, context), context);
   }
 
   private insertRun(id: number, parent: number | null, forkSeq: number, label: string, statements = this.statements): void {

@@ -25,14 +25,15 @@ import { geometryOf } from '../mm/geometry.js';
 import { PageTables, summarize } from '../mm/page-tables.js';
 import type { TableSource } from '../mm/page-tables.js';
 import { outcomeOf } from '../recorder/checkpointer.js';
-import { crc32, textCrc } from '../recorder/checksum.js';
+
 import { canMigrate, migrate } from '../recorder/migrations.js';
-import { NOTABLE_RAW_COLUMNS, notableRawCrc } from '../recorder/row-crcs.js';
+import { chunkDataCrc, contextCrc, NOTABLE_RAW_COLUMNS, notableRawCrc, versionDataCrc } from '../recorder/row-crcs.js';
 import type { RecordingMeta } from '../recorder/schema.js';
 import { APPLICATION_ID, META_CHECKSUM_KEY, SCHEMA_VERSION } from '../recorder/schema.js';
 import { writerLockHeld } from '../recorder/writer-lock.js';
-import { checkColumnTypes, checkSchema, NOTABLE_TYPED, readMeta, refuseTriggers } from './recording-checks.js';
-import { NotableStore } from './notable-store.js';
+import { checkColumnTypes, checkSchema, readMeta, refuseTriggers } from './recording-checks.js';
+import { NotableStore, toRow } from './notable-store.js';
+import type { RawRow } from './notable-store.js';
 import { damaged, RecordingError } from './recording-error.js';
 import { readRun, readRunChain, readRuns, segmentAt, segmentsOf } from './run-segments.js';
 import { checkpointName, chunkName, StoredRuns } from './stored-runs.js';
@@ -46,6 +47,9 @@ export { RecordingError };
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
+/** Notable rows kept in memory per file, at most (beyond, a run's rows are queried in SQLite). */
+const MAX_KEPT_ROWS = 4_000_000;
+
 /** The status a reader sees: a file whose writer is gone without finishing is incomplete. */
 export type ReadStatus = 'recording' | 'complete' | 'aborted' | 'incomplete';
 
@@ -57,7 +61,6 @@ interface ChunkRef {
   readonly count: number;
   /** The events it holds. */
   readonly stored: number;
-  readonly dataCrc: number;
   readonly notableCrc: number;
 }
 
@@ -67,8 +70,6 @@ interface Versions {
   readonly counts: number[];
   /** The counts as summaries, made when first asked for. */
   readonly summaries: Uint32Array[];
-  /** Each version's CRC of its bytes. */
-  readonly crcs: number[];
 }
 
 /** What one read of the index saw of the file's metadata and of the run replayed: one consistent snapshot. */
@@ -110,8 +111,6 @@ export class Recording {
   /** The stored runs the run replayed is read from (one, unless it is a branch of a sweep). */
   readonly segments: readonly Segment[];
   private checkpointRuns: number[] = [];
-  /** Each checkpoint's CRC of its context. */
-  private checkpointCrcs: number[] = [];
 
   private constructor(file: string, db: Database.Database, run: number, shared?: StoredRuns) {
     this.file = file;
@@ -120,16 +119,17 @@ export class Recording {
     this.owner = shared === undefined;
     this.shared = shared ?? new StoredRuns(db, file);
     this.segments = segmentsOf(file, readRunChain(file, db, run));
+    // Each blob or text with its CRC (of its row's key, then its bytes).
     this.statements = {
-      chunk: db.prepare('SELECT data FROM chunks WHERE run = ? AND first_seq = ?').pluck(),
-      checkpoint: db.prepare('SELECT context FROM checkpoints WHERE run = ? AND seq = ?').pluck(),
-      version: db.prepare('SELECT data FROM table_versions WHERE run = ? AND level = ? AND base = ? AND seq = ?').pluck(),
+      chunk: db.prepare('SELECT data_crc, data FROM chunks WHERE run = ? AND first_seq = ?').raw(),
+      checkpoint: db.prepare('SELECT context_crc, context FROM checkpoints WHERE run = ? AND seq = ?').raw(),
+      version: db.prepare('SELECT data_crc, data FROM table_versions WHERE run = ? AND level = ? AND base = ? AND seq = ?').raw(),
     };
     // The architecture and page size never change: from a first read of meta (refresh() reads it again with the index).
     const meta = this.readMeta().meta;
     this.geometry = geometryOf(meta.arch as ArchName);
     this.pageSize = meta.pageSize;
-    this.notables = new NotableStore(this.shared, this.segments);
+    this.notables = new NotableStore(this.shared, this.segments, () => this.checkNotableIndexes());
     this.refresh();
   }
 
@@ -235,7 +235,7 @@ export class Recording {
     // The first read takes every segment; a refresh, what the last one (the run being written) gained.
     const segments = from === 0 ? this.segments : this.segments.slice(-1);
     const chunks: ChunkRef[] = [];
-    const checkpoints: [number, number, number][] = [];
+    const checkpoints: [number, number][] = [];
     const rows: (readonly number[])[] = [];
     let expected = from;
     let ownChunks = 0;
@@ -248,7 +248,7 @@ export class Recording {
         if (chunk.first !== expected) throw damaged(this.file, `events ${expected} to ${chunk.first - 1} are missing`);
         if (!Number.isSafeInteger(chunk.count) || chunk.count <= 0) throw damaged(this.file, `${chunkName(segment.run, chunk.first, 1)} says it holds ${chunk.count} events`);
         const count = Math.min(chunk.count, segment.to - chunk.first);
-        chunks.push({ run: segment.run, first: chunk.first, count, stored: chunk.count, dataCrc: chunk.dataCrc, notableCrc: chunk.notableCrc });
+        chunks.push({ run: segment.run, first: chunk.first, count, stored: chunk.count, notableCrc: chunk.notableCrc });
         expected += count;
         if (last) ownChunks++;
       }
@@ -257,14 +257,20 @@ export class Recording {
       const top = last ? expected : segment.to - 1;
       const floor = from === 0 ? segment.from : from + 1;
       const stored = this.shared.checkpoints(segment.run, floor, top, finished);
-      for (const c of stored.checkpoints) checkpoints.push([c.seq, segment.run, c.contextCrc]);
+      for (const seq of stored.checkpoints) checkpoints.push([seq, segment.run]);
       for (const row of stored.versions) rows.push(row);
     }
     if (from === 0 && checkpoints[0]?.[0] !== 0) throw damaged(this.file, 'its first checkpoint is missing');
     for (const row of rows) {
       const size = this.geometry.ptrs[row[0]!];
-      const entries = row[3]! + row[4]! + row[5]! + row[6]! + row[7]!;
-      if (size === undefined || !(Number.isInteger(row[1]) && row[1]! >= 0 && row[1]! < 2 ** 64) || row.slice(3, 8).some((n) => !Number.isSafeInteger(n) || n < 0) || entries > size)
+      let entries = 0;
+      let counted = true;
+      for (let i = 3; i < 8; i++) {
+        const n = row[i]!;
+        counted &&= Number.isSafeInteger(n) && n >= 0;
+        entries += n;
+      }
+      if (size === undefined || !(Number.isInteger(row[1]) && row[1]! >= 0 && row[1]! < 2 ** 64) || !counted || entries > size)
         throw damaged(this.file, `a table of level ${row[0]} at event ${row[2]} is not one walkback writes`);
     }
     // The counts the writer stamped with these events (in the same transactions).
@@ -277,25 +283,25 @@ export class Recording {
     )
       throw damaged(this.file, 'its metadata and its base run disagree on how the run ended');
     // Only now, with everything read and checked: a failure above leaves the index as it was.
-    for (const row of rows) {
-      const [level, base, seq, nTable, nPresent, nGuard, nHuge, nHugetlb, dataCrc] = row as [number, number, number, number, number, number, number, number, number];
+    // (Indexed, not destructured: a recording of millions of events has tens of thousands of rows, read by code not yet optimised.)
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      const level = row[0]!;
+      const base = row[1]!;
       const map = this.versions[level]!;
       let list = map.get(base);
-      if (!list) map.set(base, (list = { seqs: [], counts: [], summaries: [], crcs: [] }));
-      list.seqs.push(seq);
-      list.crcs.push(dataCrc);
+      if (!list) map.set(base, (list = { seqs: [], counts: [], summaries: [] }));
+      list.seqs.push(row[2]!);
       const size = this.geometry.ptrs[level]!;
-      list.counts.push(size - nTable - nPresent - nGuard - nHuge - nHugetlb, nTable, nPresent, nGuard, nHuge, nHugetlb);
+      list.counts.push(size - row[3]! - row[4]! - row[5]! - row[6]! - row[7]!, row[3]!, row[4]!, row[5]!, row[6]!, row[7]!);
     }
     for (const chunk of chunks) this.chunks.push(chunk);
-    for (const [seq, run, crc] of checkpoints) {
+    for (const [seq, run] of checkpoints) {
       this.checkpointSeqs.push(seq);
       this.checkpointRuns.push(run);
-      this.checkpointCrcs.push(crc);
     }
     this.indexedTo = expected;
     this.snapshot = { meta, values, run: own };
-    this.notables.extend(expected);
   }
 
   /** The file's metadata, checked; read again only when its checksum has changed (a writer at work). */
@@ -436,10 +442,10 @@ export class Recording {
 
   /** A chunk's bytes, checked against their checksum. */
   private chunkData(chunk: ChunkRef): Buffer {
-    const data = this.statements.chunk.get(chunk.run, chunk.first) as Buffer | undefined;
-    if (!data) throw damaged(this.file, `the events from ${chunk.first} are missing`);
-    if (crc32(data) !== chunk.dataCrc) throw damaged(this.file, `${chunkName(chunk.run, chunk.first, chunk.stored)} fails its checksum`);
-    return data;
+    const row = this.statements.chunk.get(chunk.run, chunk.first) as [number, Buffer] | undefined;
+    if (!row) throw damaged(this.file, `the events from ${chunk.first} are missing`);
+    if (!Buffer.isBuffer(row[1]) || row[0] !== chunkDataCrc(chunk.run, chunk.first, row[1])) throw damaged(this.file, `${chunkName(chunk.run, chunk.first, chunk.stored)} fails its checksum`);
+    return row[1];
   }
 
   private findChunk(seq: number): ChunkRef {
@@ -501,13 +507,14 @@ export class Recording {
   private checkpointContext(lo: number): StateContext {
     const at = this.checkpointSeqs[lo]!;
     const run = this.checkpointRuns[lo]!;
-    let text: string | undefined;
+    let row: [number, string] | undefined;
     try {
-      text = this.statements.checkpoint.get(run, at) as string | undefined;
+      row = this.statements.checkpoint.get(run, at) as [number, string] | undefined;
     } catch (error) {
       throw asRecordingError(this.file, error);
     }
-    if (typeof text !== 'string' || textCrc(text) !== this.checkpointCrcs[lo]) throw damaged(this.file, `${checkpointName(run, at)} fails its checksum`);
+    if (!row || typeof row[1] !== 'string' || row[0] !== contextCrc(run, at, row[1])) throw damaged(this.file, `${checkpointName(run, at)} fails its checksum`);
+    const text = row[1];
     let context: StateContext | null;
     try {
       context = asContext(JSON.parse(text));
@@ -607,13 +614,14 @@ export class Recording {
     const at = list.seqs[index]!;
     const run = segmentAt(this.segments, at).run;
     const name = () => `the ${LEVELS[level]} table at 0x${base.toString(16)} of ${checkpointName(run, at)}`;
-    let data: Buffer | undefined;
+    let row: [number, Buffer] | undefined;
     try {
-      data = this.statements.version.get(run, level, base, at) as Buffer | undefined;
+      row = this.statements.version.get(run, level, base, at) as [number, Buffer] | undefined;
     } catch (error) {
       throw asRecordingError(this.file, error);
     }
-    if (!data || crc32(data) !== list.crcs[index]) throw damaged(this.file, `${name()} fails its checksum`);
+    if (!row || !Buffer.isBuffer(row[1]) || row[0] !== versionDataCrc(run, level, base, at, row[1])) throw damaged(this.file, `${name()} fails its checksum`);
+    const data = row[1];
     const table = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
     const counts = summarize(table);
     if (table.length !== this.geometry.ptrs[level] || counts.some((n, kind) => n !== list.counts[index * 6 + kind]))
@@ -645,6 +653,8 @@ export class Recording {
     const columns = new Uint8Array(width);
     if (kinds.length === 0 || length <= 0) return columns;
     this.checkNotable();
+    if (this.notables.columns(columns, kinds, length, negativeUnless)) return columns;
+    this.checkNotableIndexes();
     const col = (seq: number) => Math.min(width - 1, Math.floor((seq * width) / length));
     for (const segment of this.segments) {
       const hi = Math.min(segment.to, length);
@@ -715,17 +725,22 @@ export class Recording {
       i = j;
     }
     this.notableCheckedChunks = chunks.length;
+    // Only now may the index serve rows of the new events.
+    this.notables.extend(this.indexedTo);
   }
 
   /** Check the notable rows of consecutive chunks of one stored run (see checkNotable). */
   private checkNotableRows(run: number, chunks: readonly ChunkRef[]): void {
     const lo = chunks[0]!.first;
     const hi = chunks[chunks.length - 1]!.first + chunks[chunks.length - 1]!.stored;
-    const where = 'WHERE run = ? AND seq >= ? AND seq < ?';
     const M = 4294967296;
-    // What the rows hold, per kind and over addresses, to hold the indexes to: counts, and sums (mod 2^32) of seqs and address halves.
-    const kinds = new Map<number, [number, number]>();
-    const addrs = [0, 0, 0, 0];
+    // What the rows hold, to hold the indexes to (checkNotableIndexes), summed over every row checked of the run.
+    let sums = this.shared.notableSums.get(run);
+    if (!sums) this.shared.notableSums.set(run, (sums = { from: lo, to: lo, kindRows: new Float64Array(EVENT_TYPES.length), kindSeqs: new Float64Array(EVENT_TYPES.length), addrs: new Float64Array(4) }));
+    const { kindRows, kindSeqs, addrs } = sums;
+    // The rows, kept by kind for the index (NotableStore) unless the file has too many.
+    let kept = this.shared.notableRows.get(run);
+    if (kept === undefined) this.shared.notableRows.set(run, (kept = new Map()));
     let c = 0;
     let sum = 0;
     const close = (upto: number) => {
@@ -737,49 +752,81 @@ export class Recording {
         c++;
       }
     };
-    for (const row of this.shared.prepare(`SELECT ${NOTABLE_RAW_COLUMNS}, ${NOTABLE_TYPED} FROM notable ${where} ORDER BY seq`, 'raw').iterate(run, lo, hi) as Iterable<
+    // (Whole numbers stored as reals pass: they read back as the same numbers. walkback sql, which shows them, checks types.)
+    for (const row of this.shared.prepare(`SELECT ${NOTABLE_RAW_COLUMNS} FROM notable WHERE run = ? AND seq >= ? AND seq < ? ORDER BY seq`, 'raw').iterate(run, lo, hi) as Iterable<
       (number | null)[]
     >) {
       const seq = row[0] as number;
-      if (row.pop() !== 1) throw damaged(this.file, `the notable row of event ${seq}${run === 0 ? '' : ` (run ${run})`} holds a value of the wrong type`);
       close(seq);
       const chunk = chunks[c]!;
-      const [, kind, level, addrHi, addrLo, , , , , count, seqStep] = row as number[];
-      const members = count! >= 1 && Number.isSafeInteger(count) && seqStep! >= 0 && (count === 1 || seqStep! > 0);
+      const kind = row[1] as number;
+      const level = row[2] as number | null;
+      const count = row[9] as number;
+      const seqStep = row[10] as number;
+      const members = count >= 1 && Number.isSafeInteger(count) && seqStep >= 0 && (count === 1 || seqStep > 0);
       if (
         seq < chunk.first ||
         !members ||
-        seq + (count! - 1) * seqStep! >= chunk.first + chunk.stored ||
-        !(kind! >= 0 && kind! < EVENT_TYPES.length) ||
-        !(level === null || (level! >= 0 && level! < LEVELS.length))
+        seq + (count - 1) * seqStep >= chunk.first + chunk.stored ||
+        !(kind >= 0 && kind < EVENT_TYPES.length) ||
+        !(level === null || (level >= 0 && level < LEVELS.length))
       )
         throw damaged(this.file, `the notable row of event ${seq}${run === 0 ? '' : ` (run ${run})`} is not one walkback writes`);
       sum = (sum + notableRawCrc(run, row)) % M;
-      const k = kinds.get(kind!) ?? [0, 0];
-      kinds.set(kind!, [k[0] + 1, (k[1] + seq) % M]);
+      if (kept) {
+        let list = kept.get(kind);
+        if (!list) kept.set(kind, (list = []));
+        list.push(toRow(row as RawRow));
+        if (++this.shared.notableKept > MAX_KEPT_ROWS) this.shared.notableRows.set(run, (kept = null));
+      }
+      kindRows[kind]!++;
+      kindSeqs[kind] = (kindSeqs[kind]! + seq) % M;
       addrs[0]!++;
       addrs[1] = (addrs[1]! + seq) % M;
-      if (addrHi !== null) {
-        addrs[2] = (addrs[2]! + addrHi!) % M;
-        addrs[3] = (addrs[3]! + addrLo!) % M;
+      if (row[3] !== null) {
+        addrs[2] = (addrs[2]! + row[3]!) % M;
+        addrs[3] = (addrs[3]! + row[4]!) % M;
       }
     }
     close(hi);
-    const mod = (v: bigint | null) => (v === null ? 0 : Number(BigInt.asUintN(64, v) % 4294967296n));
-    const byKind = this.shared
-      .prepare(`SELECT kind, count(*), sum(seq) FROM notable INDEXED BY notable_kind ${where} GROUP BY kind`, 'raw')
-      .safeIntegers(true)
-      .all(run, lo, hi) as [bigint, bigint, bigint][];
-    const indexed = byKind.length === kinds.size && byKind.every(([kind, n, seqs]) => {
-      const k = kinds.get(Number(kind));
-      return k !== undefined && k[0] === Number(n) && k[1] === mod(seqs);
-    });
-    const byAddr = this.shared
-      .prepare(`SELECT count(*), sum(seq), sum((addr >> 32) & 4294967295), sum(addr & 4294967295) FROM notable INDEXED BY notable_addr ${where}`, 'raw')
-      .safeIntegers(true)
-      .get(run, lo, hi) as [bigint, bigint | null, bigint | null, bigint | null];
-    if (!indexed || Number(byAddr[0]) !== addrs[0] || byAddr.slice(1).some((v, n) => mod(v) !== addrs[n + 1]))
-      throw damaged(this.file, `the indexes of its notable rows${run === 0 ? '' : ` (run ${run})`} do not hold what the rows hold`);
+    sums.to = hi;
+  }
+
+  /**
+   * Before a query reads notable rows through an index (notable_kind,
+   * notable_addr) rather than from the rows checked: the indexes hold what
+   * the rows hold (their kinds, seqs and addresses, summed), for every run
+   * the recording reads. A damaged index entry would otherwise hand a query a
+   * kind or an address no checksum covered.
+   */
+  private checkNotableIndexes(): void {
+    for (const segment of this.segments) {
+      const run = segment.run;
+      const sums = this.shared.notableSums.get(run);
+      if (!sums || this.shared.notableIndexed.get(run) === sums.to) continue;
+      const where = 'WHERE run = ? AND seq >= ? AND seq < ?';
+      const mod = (v: bigint | null) => (v === null ? 0 : Number(BigInt.asUintN(64, v) % 4294967296n));
+      try {
+        const byKind = this.shared
+          .prepare(`SELECT kind, count(*), sum(seq) FROM notable INDEXED BY notable_kind ${where} GROUP BY kind`, 'raw')
+          .safeIntegers(true)
+          .all(run, sums.from, sums.to) as [bigint, bigint, bigint][];
+        const indexed =
+          byKind.length === sums.kindRows.filter((n) => n > 0).length &&
+          byKind.every(
+            ([kind, n, seqs]) => kind >= 0n && kind < BigInt(EVENT_TYPES.length) && sums.kindRows[Number(kind)] === Number(n) && sums.kindSeqs[Number(kind)] === mod(seqs),
+          );
+        const byAddr = this.shared
+          .prepare(`SELECT count(*), sum(seq), sum((addr >> 32) & 4294967295), sum(addr & 4294967295) FROM notable INDEXED BY notable_addr ${where}`, 'raw')
+          .safeIntegers(true)
+          .get(run, sums.from, sums.to) as [bigint, bigint | null, bigint | null, bigint | null];
+        if (!indexed || Number(byAddr[0]) !== sums.addrs[0] || byAddr.slice(1).some((v, n) => mod(v) !== sums.addrs[n + 1]))
+          throw damaged(this.file, `the indexes of its notable rows${run === 0 ? '' : ` (run ${run})`} do not hold what the rows hold`);
+      } catch (error) {
+        throw asRecordingError(this.file, error);
+      }
+      this.shared.notableIndexed.set(run, sums.to);
+    }
   }
 
   /**

@@ -16,7 +16,7 @@ import { APPLICATION_ID, META_CHECKSUM_KEY, NAME_TABLES, SCHEMA_SQL, SCHEMA_VERS
 import { damaged, RecordingError } from './recording-error.js';
 
 /** 1 when every column of a notable row holds the type walkback writes (the CRC covers values, and a real can pass for a whole number). */
-export const NOTABLE_TYPED = `(typeof(seq) = 'integer' AND typeof(kind) = 'integer' AND typeof(level) IN ('integer', 'null') AND typeof(addr) IN ('integer', 'null')
+const NOTABLE_TYPED = `(typeof(seq) = 'integer' AND typeof(kind) = 'integer' AND typeof(level) IN ('integer', 'null') AND typeof(addr) IN ('integer', 'null')
   AND typeof(next) IN ('integer', 'null') AND typeof(depth) IN ('integer', 'null') AND typeof(value) IN ('integer', 'null')
   AND typeof(count) = 'integer' AND typeof(seq_step) = 'integer' AND typeof(addr_step) = 'integer')`;
 
@@ -34,8 +34,8 @@ const COLUMN_TYPES: Record<string, Record<string, readonly string[]>> = (() => {
     levels: { id: int, name: text },
     entry_kinds: { id: int, name: text },
     runs: { ...ints('id', 'fork_seq', 'event_count', 'crc'), parent: intOrNull, label: text, status: text, end_reason: textOrNull, ret: intOrNull, client_ret: intOrNull, error: textOrNull },
-    chunks: { ...ints('run', 'first_seq', 'count', 'notable_crc', 'data_crc', 'crc'), data: blob },
-    checkpoints: { ...ints('run', 'seq', 'versions_crc', 'context_crc', 'crc'), context: text },
+    chunks: { ...ints('run', 'first_seq', 'count', 'notable_crc', 'crc', 'data_crc'), data: blob },
+    checkpoints: { ...ints('run', 'seq', 'versions_crc', 'crc', 'context_crc'), context: text },
     table_versions: { ...ints('run', 'level', 'base', 'seq', 'n_table', 'n_present', 'n_guard', 'n_huge', 'n_hugetlb', 'data_crc'), data: blob },
   };
 })();

@@ -13,6 +13,7 @@
 import type Database from 'better-sqlite3';
 import { addCrc } from '../recorder/checksum.js';
 import { checkpointCrc, chunkCrc, versionCrc } from '../recorder/row-crcs.js';
+import type { NotableRow } from '../events/notable.js';
 import { damaged } from './recording-error.js';
 import { END } from './run-segments.js';
 
@@ -24,19 +25,10 @@ export interface ChunkRow {
   readonly count: number;
   /** The sum of its notable rows' CRCs. */
   readonly notableCrc: number;
-  /** The CRC of its bytes. */
-  readonly dataCrc: number;
 }
 
-/** A checkpoint's index row. */
-export interface CheckpointRow {
-  readonly seq: number;
-  /** The CRC of its context. */
-  readonly contextCrc: number;
-}
-
-/** A table version's index row: level, base, seq, the entry counts n_table ... n_hugetlb, the CRC of its bytes. */
-export type VersionRow = readonly [number, number, number, number, number, number, number, number, number];
+/** A table version's index row: level, base, seq, the entry counts n_table ... n_hugetlb. */
+export type VersionRow = readonly [number, number, number, number, number, number, number, number];
 
 /** Events [first, first + count) in words: 'the chunk of events 0-4095 (run 3)'. */
 export function chunkName(run: number, first: number, count: number): string {
@@ -52,6 +44,17 @@ export class StoredRuns {
   private readonly statements = new Map<string, Database.Statement>();
   /** Per stored run: the seq below which its notable rows have been checked against its chunks. */
   readonly notableChecked = new Map<number, number>();
+  /** Per stored run: its checked notable rows by kind, in seq order (null: too many to keep; NotableStore asks SQLite). */
+  readonly notableRows = new Map<number, Map<number, NotableRow[]> | null>();
+  /** Rows kept in notableRows, all runs together. */
+  notableKept = 0;
+  /**
+   * Per stored run: what its checked notable rows hold, over [from, to): per kind, rows and the sum of their
+   * seqs; over addresses, rows, seqs and high and low halves (sums mod 2^32). Its indexes are held to it.
+   */
+  readonly notableSums = new Map<number, { readonly from: number; to: number; readonly kindRows: Float64Array; readonly kindSeqs: Float64Array; readonly addrs: Float64Array }>();
+  /** Per stored run: the seq up to which its notable indexes have been held to its rows. */
+  readonly notableIndexed = new Map<number, number>();
   /** meta as last read and checked, with the checksum it was checked against (each of a sweep's runs reads it). */
   lastMeta: { readonly checksum: unknown; readonly value: unknown } | null = null;
 
@@ -85,11 +88,16 @@ export class StoredRuns {
   /** A run's chunks with first seq in [from, to), checked. A finished run's are read once, then cut. */
   chunks(run: number, from: number, to: number, finished: boolean): readonly ChunkRow[] {
     const read = (lo: number, hi: number) => {
-      const rows = this.prepare(CHUNKS, 'raw').all(run, lo, hi) as [number, number, number, number, number][];
-      return rows.map(([first, count, notableCrc, dataCrc, crc]) => {
-        if (crc !== chunkCrc(run, first, count, notableCrc, dataCrc)) throw damaged(this.file, `${chunkName(run, first, count)} fails its checksum`);
-        return { first, count, notableCrc, dataCrc };
-      });
+      const rows = this.prepare(CHUNKS, 'raw').all(run, lo, hi) as [number, number, number, number][];
+      const out: ChunkRow[] = [];
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        const first = row[0];
+        const count = row[1];
+        if (row[3] !== chunkCrc(run, first, count, row[2])) throw damaged(this.file, `${chunkName(run, first, count)} fails its checksum`);
+        out.push({ first, count, notableCrc: row[2] });
+      }
+      return out;
     };
     if (!finished) return read(from, to);
     return this.cached(`chunks:${run}`, () => read(0, END)).filter((c) => c.first >= from && c.first < to);
@@ -99,33 +107,40 @@ export class StoredRuns {
    * A run's checkpoints and table versions at checkpoints in [from, to], each
    * checkpoint's row and the sum of its versions' CRCs checked.
    */
-  checkpoints(run: number, from: number, to: number, finished: boolean): { readonly checkpoints: readonly CheckpointRow[]; readonly versions: readonly VersionRow[] } {
+  checkpoints(run: number, from: number, to: number, finished: boolean): { readonly checkpoints: readonly number[]; readonly versions: readonly VersionRow[] } {
     const read = (lo: number, hi: number) => {
-      const rows = this.prepare(CHECKPOINTS, 'raw').all(run, lo, hi) as [number, number, number, number][];
+      const rows = this.prepare(CHECKPOINTS, 'raw').all(run, lo, hi) as [number, number, number][];
       const versions = this.prepare(VERSIONS, 'raw').all(run, lo, hi) as VersionRow[];
-      // The versions, by seq (the index orders them so), summed per checkpoint.
-      const sums = new Map<number, number>();
-      for (const v of versions) sums.set(v[2], addCrc(sums.get(v[2]) ?? 0, versionCrc(run, v[0], v[1], v[2], v.slice(3, 8), v[8])));
-      const checkpoints = rows.map(([seq, versionsCrc, contextCrc, crc]) => {
-        if (crc !== checkpointCrc(run, seq, versionsCrc, contextCrc)) throw damaged(this.file, `${checkpointName(run, seq)} fails its checksum`);
-        if ((sums.get(seq) ?? 0) !== versionsCrc) throw damaged(this.file, `the page tables of ${checkpointName(run, seq)} fail their checksum`);
-        sums.delete(seq);
-        return { seq, contextCrc };
-      });
-      const orphan = sums.keys().next();
-      if (!orphan.done) throw damaged(this.file, `page tables are stored at event ${orphan.value}${run === 0 ? '' : ` of run ${run}`}, where it has no checkpoint`);
+      // Both by seq: each checkpoint's versions follow one another, and are summed against its versions_crc.
+      const checkpoints: number[] = [];
+      let v = 0;
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        const seq = row[0];
+        const versionsCrc = row[1];
+        if (row[2] !== checkpointCrc(run, seq, versionsCrc)) throw damaged(this.file, `${checkpointName(run, seq)} fails its checksum`);
+        if (v < versions.length && versions[v]![2] < seq) break;
+        let sum = 0;
+        for (; v < versions.length && versions[v]![2] === seq; v++) {
+          const row = versions[v]!;
+          sum = addCrc(sum, versionCrc(run, row[0], row[1], seq, row, 3));
+        }
+        if (sum !== versionsCrc) throw damaged(this.file, `the page tables of ${checkpointName(run, seq)} fail their checksum`);
+        checkpoints.push(seq);
+      }
+      if (v < versions.length) throw damaged(this.file, `page tables are stored at event ${versions[v]![2]}${run === 0 ? '' : ` of run ${run}`}, where it has no checkpoint`);
       return { checkpoints, versions };
     };
     if (!finished) return read(from, to);
     const all = this.cached(`checkpoints:${run}`, () => read(0, END));
     return {
-      checkpoints: all.checkpoints.filter((c) => c.seq >= from && c.seq <= to),
+      checkpoints: all.checkpoints.filter((seq) => seq >= from && seq <= to),
       versions: all.versions.filter((row) => row[2] >= from && row[2] <= to),
     };
   }
 }
 
-const CHUNKS = 'SELECT first_seq, count, notable_crc, data_crc, crc FROM chunks WHERE run = ? AND first_seq >= ? AND first_seq < ? ORDER BY first_seq';
-const CHECKPOINTS = 'SELECT seq, versions_crc, context_crc, crc FROM checkpoints WHERE run = ? AND seq >= ? AND seq <= ? ORDER BY seq';
+const CHUNKS = 'SELECT first_seq, count, notable_crc, crc FROM chunks WHERE run = ? AND first_seq >= ? AND first_seq < ? ORDER BY first_seq';
+const CHECKPOINTS = 'SELECT seq, versions_crc, crc FROM checkpoints INDEXED BY checkpoints_index WHERE run = ? AND seq >= ? AND seq <= ? ORDER BY seq';
 const VERSIONS =
-  'SELECT level, base, seq, n_table, n_present, n_guard, n_huge, n_hugetlb, data_crc FROM table_versions INDEXED BY table_versions_counts WHERE run = ? AND seq >= ? AND seq <= ? ORDER BY seq';
+  'SELECT level, base, seq, n_table, n_present, n_guard, n_huge, n_hugetlb FROM table_versions INDEXED BY table_versions_counts WHERE run = ? AND seq >= ? AND seq <= ? ORDER BY seq';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as zlib from 'node:zlib';
 import fc from 'fast-check';
-import { crc32, crc32js, RowCrc } from '../../../src/recorder/checksum.js';
+import { crc32, crc32js, intRowCrc, RowCrc } from '../../../src/recorder/checksum.js';
 import { notableCrc, notableRawCrc } from '../../../src/recorder/row-crcs.js';
 
 /** The encoding the schema documents, laid out byte by byte (independent of RowCrc's running sum). */
@@ -61,6 +61,17 @@ describe('RowCrc', () => {
         const row = new RowCrc();
         for (const v of values) row.value(v);
         assert.equal(row.crc(), crc32(encode(values)));
+      }),
+    );
+  });
+
+  it('of whole numbers only, summed in one loop (intRowCrc), is the same', () => {
+    const whole = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 32 + 5 }), fc.bigInt({ min: 0n, max: 2n ** 52n - 1n }).map((p) => Number(p * 4096n)), fc.integer().map((n) => -Math.abs(n) * 4096));
+    fc.assert(
+      fc.property(fc.array(fc.oneof(whole, fc.double({ noNaN: true })), { maxLength: 10 }), (values) => {
+        const row = new RowCrc();
+        for (const v of values) row.int(v);
+        assert.equal(intRowCrc(values, values.length), row.crc());
       }),
     );
   });
