@@ -5,7 +5,7 @@
  */
 import type { NotableRow } from '../events/notable.js';
 import { META_CHECKSUM_KEY } from './schema.js';
-import { CRC_START, crc32, crcEnd, crcHalves, crcInt, crcNull, intRowCrc, RowCrc } from './checksum.js';
+import { addCrc, CRC_START, crc32, crcEnd, crcHalves, crcInt, crcNull, intRowCrc, RowCrc } from './checksum.js';
 
 const row = new RowCrc();
 
@@ -130,11 +130,20 @@ function notableRawCrcSlow(run: number, r: readonly (number | null)[]): number {
   return row.int(r[7]!).int(r[8]!).int(r[9]!).int(r[10]!).int(r[11]!).crc();
 }
 
-/** The checksum of meta: every row but the checksum's own, by key. */
+/** One row of meta: its key and its value (as bound, and as read back with safe integers). */
+export function metaRowCrc(key: string, value: unknown): number {
+  return row.text(key).value(value).crc();
+}
+
+/**
+ * The checksum of meta: its rows' CRCs added up (mod 2^32), every row but the
+ * checksum's own. A sum, so that a writer updates it a row at a time (it
+ * stamps the event count with every batch).
+ */
 export function metaCrc(rows: Iterable<readonly [string, unknown]>): number {
-  const sorted = [...rows].filter(([key]) => key !== META_CHECKSUM_KEY).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const [key, value] of sorted) row.text(key).value(value);
-  return row.crc();
+  let sum = 0;
+  for (const [key, value] of rows) if (key !== META_CHECKSUM_KEY) sum = addCrc(sum, metaRowCrc(key, value));
+  return sum;
 }
 
 /**

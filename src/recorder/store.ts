@@ -8,7 +8,7 @@
 import Database from 'better-sqlite3';
 import type { NotableRow } from '../events/notable.js';
 import { addCrc } from './checksum.js';
-import { checkpointCrc, chunkCrc, chunkDataCrc, contextCrc, metaCrc, notableCrc, runCrc, versionCrc, versionDataCrc } from './row-crcs.js';
+import { checkpointCrc, chunkCrc, chunkDataCrc, contextCrc, metaRowCrc, notableCrc, runCrc, versionCrc, versionDataCrc } from './row-crcs.js';
 import type { RunColumns } from './row-crcs.js';
 import { addrToSql, APPLICATION_ID, META_CHECKSUM_KEY, NAME_TABLES, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { acquireWriterLock } from './writer-lock.js';
@@ -51,8 +51,9 @@ export class RecordingStore {
   readonly setMeta: (key: string, value: string | number | null) => void;
   private readonly writeBatch: (batch: Batch, run: number) => void;
   private readonly statements: ReturnType<RecordingStore['create']>['statements'];
-  /** meta as stored (whole numbers as bigints), for its checksum. */
-  private readonly meta = new Map<string, unknown>();
+  /** The CRC of each row of meta, and their sum: meta's checksum, updated a row at a time. */
+  private readonly metaRows = new Map<string, number>();
+  private metaSum = 0;
   /** Each run's row as stored, for its checksum. */
   private readonly runs = new Map<number, RunColumns>();
   /** The first failure; once set, nothing more is written. */
@@ -104,14 +105,14 @@ export class RecordingStore {
       runCount: db.prepare('UPDATE runs SET event_count = ?, crc = ? WHERE id = ?'),
       addRun: db.prepare("INSERT INTO runs (id, parent, fork_seq, label, status, crc) VALUES (?, ?, ?, ?, 'recording', ?)"),
     };
-    const writeMeta = (key: string, value: unknown) => {
-      statements.meta.run(key, value);
-      this.meta.set(key, value);
-    };
     // Whole numbers go in as INTEGER (better-sqlite3 binds a JS number as REAL, and meta's values have no type).
     const setMeta = db.transaction((key: string, value: string | number | null) => {
-      writeMeta(key, typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value);
-      writeMeta(META_CHECKSUM_KEY, BigInt(metaCrc(this.meta)));
+      const bound = typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value;
+      statements.meta.run(key, bound);
+      const crc = metaRowCrc(key, bound);
+      this.metaSum = addCrc(this.metaSum, crc - (this.metaRows.get(key) ?? 0) + 4294967296);
+      this.metaRows.set(key, crc);
+      statements.meta.run(META_CHECKSUM_KEY, BigInt(this.metaSum));
     });
     db.transaction(() => {
       for (const [table, names] of Object.entries(NAME_TABLES)) {
