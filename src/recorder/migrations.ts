@@ -15,7 +15,7 @@
 import type Database from 'better-sqlite3';
 import { summarize } from '../mm/page-tables.js';
 import { addCrc } from './checksum.js';
-import { checkpointCrc, chunkCrc, chunkDataCrc, contextCrc, metaCrc, NOTABLE_RAW_COLUMNS, notableRawCrc, runCrc, versionCrc, versionDataCrc } from './row-crcs.js';
+import { checkpointCrc, chunkCrc, chunkDataCrc, contextCrc, metaCrc, NOTABLE_HASH_SQL, NOTABLE_PRIME, runCrc, versionCrc, versionDataCrc } from './row-crcs.js';
 import type { RunColumns } from './row-crcs.js';
 import { META_CHECKSUM_KEY, NAME_TABLES, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
@@ -143,15 +143,14 @@ const MIGRATIONS: Record<number, (db: Database.Database) => void> = {
     db.exec(
       'INSERT INTO notable (run, seq, kind, level, addr, next, depth, value, count, seq_step, addr_step) SELECT run, seq, kind, level, addr, next, depth, value, count, seq_step, addr_step FROM notable_v3',
     );
-    // Each chunk with the CRC of the notable rows among its events. Row by row, by key: better-sqlite3 writes
+    // Each chunk with the sum of the notable rows among its events. Row by row, by key: better-sqlite3 writes
     // nothing while a query is being iterated, and a file's blobs need not fit in memory at once.
-    const rows = db.prepare(`SELECT ${NOTABLE_RAW_COLUMNS} FROM notable WHERE run = ? AND seq >= ? AND seq < ? ORDER BY seq`).raw();
+    const sum = db.prepare(`SELECT coalesce(sum(${NOTABLE_HASH_SQL}), 0) % ${NOTABLE_PRIME} FROM notable n WHERE n.run = ? AND n.seq >= ? AND n.seq < ?`).pluck();
     const chunk = db.prepare('SELECT count, data FROM chunks_v3 WHERE run = ? AND first_seq = ?').raw();
-    const insertChunk = db.prepare('INSERT INTO chunks (run, first_seq, count, notable_crc, crc, data_crc, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const insertChunk = db.prepare('INSERT INTO chunks (run, first_seq, count, notable_sum, crc, data_crc, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
     for (const [run, first] of db.prepare('SELECT run, first_seq FROM chunks_v3 ORDER BY run, first_seq').raw().all() as [number, number][]) {
       const [count, data] = chunk.get(run, first) as [number, Buffer];
-      let notable = 0;
-      for (const row of rows.all(run, first, first + count) as (number | null)[][]) notable = addCrc(notable, notableRawCrc(run, row));
+      const notable = sum.get(run, first, first + count) as number;
       insertChunk.run(run, first, count, notable, chunkCrc(run, first, count, notable), chunkDataCrc(run, first, data), data);
     }
     // Each checkpoint with the CRC of its table versions.

@@ -13,18 +13,18 @@
  * the address, so kernel-half addresses are negative); the views print them
  * as hex text.
  *
- * Everything stored carries a CRC-32 (checksum.ts, row-crcs.ts), so that a
+ * Everything stored carries a checksum (checksum.ts, row-crcs.ts), so that a
  * reader refuses damage instead of decoding it into a plausible wrong answer.
  * What a reader reads to index a run (rows of runs, chunks and checkpoints)
- * has its own `crc`, over its other small columns; the notable rows of a chunk
- * and the table versions of a checkpoint are summed as a whole (`notable_crc`,
- * `versions_crc`: their rows' CRCs added up, so a row edited, added or removed
- * shows); each blob or text has its own (`data_crc`, `context_crc`), the CRC of
- * its row's key and then its bytes, checked when it is read; and meta has one
+ * has its own CRC-32, `crc`, over its other small columns; the table versions
+ * of a checkpoint are summed as a whole (`versions_crc`: their rows' CRCs
+ * added up, so a row edited, added or removed shows), and so are the notable
+ * rows of a chunk (`notable_sum`: a hash of each that SQLite computes itself,
+ * added up); each blob or text has its own CRC (`data_crc`, `context_crc`, of
+ * its row's key and then its bytes), checked when it is read; and meta has one
  * over all its rows (its `checksum` row). notable has no rowid: each row is
  * stored once, in its primary key, so that its indexes are the only other
- * copies of its columns, and a reader holds them to the rows
- * (Recording.checkNotableIndexes).
+ * copies of its columns, and a reader holds them to the rows.
  */
 import { ENTRY_NAMES, EVENT_TYPES, LEVELS } from '../events/walk-event.js';
 
@@ -60,7 +60,7 @@ CREATE TABLE runs (
   crc INTEGER NOT NULL
 );
 CREATE TABLE chunks (
-  run INTEGER NOT NULL, first_seq INTEGER NOT NULL, count INTEGER NOT NULL, notable_crc INTEGER NOT NULL, crc INTEGER NOT NULL,
+  run INTEGER NOT NULL, first_seq INTEGER NOT NULL, count INTEGER NOT NULL, notable_sum INTEGER NOT NULL, crc INTEGER NOT NULL,
   data_crc INTEGER NOT NULL, data BLOB NOT NULL
 );
 CREATE UNIQUE INDEX chunks_key ON chunks (run, first_seq);

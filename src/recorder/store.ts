@@ -8,7 +8,7 @@
 import Database from 'better-sqlite3';
 import type { NotableRow } from '../events/notable.js';
 import { addCrc } from './checksum.js';
-import { checkpointCrc, chunkCrc, chunkDataCrc, contextCrc, metaRowCrc, notableCrc, runCrc, versionCrc, versionDataCrc } from './row-crcs.js';
+import { checkpointCrc, chunkCrc, chunkDataCrc, contextCrc, metaRowCrc, NOTABLE_PRIME, notableHash, runCrc, versionCrc, versionDataCrc } from './row-crcs.js';
 import type { RunColumns } from './row-crcs.js';
 import { addrToSql, APPLICATION_ID, META_CHECKSUM_KEY, NAME_TABLES, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { acquireWriterLock } from './writer-lock.js';
@@ -91,7 +91,7 @@ export class RecordingStore {
     db.exec(SCHEMA_SQL);
     const statements = {
       meta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
-      chunk: db.prepare('INSERT INTO chunks (run, first_seq, count, notable_crc, crc, data_crc, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      chunk: db.prepare('INSERT INTO chunks (run, first_seq, count, notable_sum, crc, data_crc, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       checkpoint: db.prepare('INSERT INTO checkpoints (run, seq, versions_crc, crc, context_crc, context) VALUES (?, ?, ?, ?, ?, ?)'),
       version: db.prepare(
         'INSERT INTO table_versions (run, level, base, seq, n_table, n_present, n_guard, n_huge, n_hugetlb, data_crc, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -124,15 +124,16 @@ export class RecordingStore {
       this.insertCheckpoint(0, 0, options.initialContext, [], statements);
     })();
     const writeBatch = db.transaction((batch: Batch, run: number) => {
-      // Each chunk with the CRC of its notable rows (rows never span two chunks).
+      // Each chunk with the sum of its notable rows' hashes (rows never span two chunks).
       let r = 0;
       for (const c of batch.chunks) {
-        let notable = 0;
+        let hashes = 0;
         for (const end = c.first + c.count; r < batch.notable.length && batch.notable[r]!.seq < end; r++) {
           const row = batch.notable[r]!;
-          notable = addCrc(notable, notableCrc(run, row));
+          hashes += notableHash(run, row);
           this.insertNotable(run, row);
         }
+        const notable = hashes % NOTABLE_PRIME;
         statements.chunk.run(run, c.first, c.count, notable, chunkCrc(run, c.first, c.count, notable), chunkDataCrc(run, c.first, c.data), c.data);
       }
       for (; r < batch.notable.length; r++) this.insertNotable(run, batch.notable[r]!);

@@ -19,7 +19,7 @@ import Database from 'better-sqlite3';
 import { CodecError, decodeChunk } from '../events/codec.js';
 import type { NotableRow } from '../events/notable.js';
 import type { Addr, LevelIndex, WalkEvent } from '../events/walk-event.js';
-import { EVENT_TYPES, LEVELS } from '../events/walk-event.js';
+import { LEVELS } from '../events/walk-event.js';
 import type { ArchName, Geometry } from '../mm/geometry.js';
 import { geometryOf } from '../mm/geometry.js';
 import { PageTables, summarize } from '../mm/page-tables.js';
@@ -27,13 +27,12 @@ import type { TableSource } from '../mm/page-tables.js';
 import { outcomeOf } from '../recorder/checkpointer.js';
 
 import { canMigrate, migrate } from '../recorder/migrations.js';
-import { chunkDataCrc, contextCrc, NOTABLE_RAW_COLUMNS, notableRawCrc, versionDataCrc } from '../recorder/row-crcs.js';
+import { chunkDataCrc, contextCrc, NOTABLE_ADDR_INDEX_SQL, NOTABLE_KIND_INDEX_SQL, NOTABLE_PRIME, NOTABLE_SUMS_SQL, versionDataCrc } from '../recorder/row-crcs.js';
 import type { RecordingMeta } from '../recorder/schema.js';
 import { APPLICATION_ID, META_CHECKSUM_KEY, SCHEMA_VERSION } from '../recorder/schema.js';
 import { writerLockHeld } from '../recorder/writer-lock.js';
 import { checkColumnTypes, checkSchema, readMeta, refuseTriggers } from './recording-checks.js';
-import { NotableStore, toRow } from './notable-store.js';
-import type { RawRow } from './notable-store.js';
+import { NotableStore } from './notable-store.js';
 import { damaged, RecordingError } from './recording-error.js';
 import { readRun, readRunChain, readRuns, segmentAt, segmentsOf } from './run-segments.js';
 import { checkpointName, chunkName, StoredRuns } from './stored-runs.js';
@@ -47,8 +46,6 @@ export { RecordingError };
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
-/** Notable rows kept in memory per file, at most (beyond, a run's rows are queried in SQLite). */
-const MAX_KEPT_ROWS = 4_000_000;
 
 /** The status a reader sees: a file whose writer is gone without finishing is incomplete. */
 export type ReadStatus = 'recording' | 'complete' | 'aborted' | 'incomplete';
@@ -61,7 +58,7 @@ interface ChunkRef {
   readonly count: number;
   /** The events it holds. */
   readonly stored: number;
-  readonly notableCrc: number;
+  readonly notableSum: number;
 }
 
 /** One table's versions: checkpoint seqs, ascending, and each version's entry counts (six numbers a version, by EntryKind). */
@@ -129,7 +126,7 @@ export class Recording {
     const meta = this.readMeta().meta;
     this.geometry = geometryOf(meta.arch as ArchName);
     this.pageSize = meta.pageSize;
-    this.notables = new NotableStore(this.shared, this.segments, () => this.checkNotableIndexes());
+    this.notables = new NotableStore(this.shared, this.segments);
     this.refresh();
   }
 
@@ -244,11 +241,14 @@ export class Recording {
       const lo = Math.max(from, segment.from);
       // A parent's segment is a finished run: read once per file (StoredRuns), then cut to the segment.
       const finished = !last;
+      // The writer checkpoints after every chunk it fills, and at the run's start (a branch's fork): nothing else.
+      const ends: number[] = [];
       for (const chunk of this.shared.chunks(segment.run, lo, segment.to, finished)) {
+        if (chunk.count === meta.chunkEvents) ends.push(chunk.first + chunk.count);
         if (chunk.first !== expected) throw damaged(this.file, `events ${expected} to ${chunk.first - 1} are missing`);
         if (!Number.isSafeInteger(chunk.count) || chunk.count <= 0) throw damaged(this.file, `${chunkName(segment.run, chunk.first, 1)} says it holds ${chunk.count} events`);
         const count = Math.min(chunk.count, segment.to - chunk.first);
-        chunks.push({ run: segment.run, first: chunk.first, count, stored: chunk.count, notableCrc: chunk.notableCrc });
+        chunks.push({ run: segment.run, first: chunk.first, count, stored: chunk.count, notableSum: chunk.notableSum });
         expected += count;
         if (last) ownChunks++;
       }
@@ -257,10 +257,12 @@ export class Recording {
       const top = last ? expected : segment.to - 1;
       const floor = from === 0 ? segment.from : from + 1;
       const stored = this.shared.checkpoints(segment.run, floor, top, finished);
+      const want = [...(from === 0 ? [segment.from] : []), ...ends.filter((end) => end >= floor && end <= top)];
+      if (stored.checkpoints.length !== want.length || stored.checkpoints.some((seq, i) => seq !== want[i]))
+        throw damaged(this.file, `its checkpoints${segment.run === 0 ? '' : ` of run ${segment.run}`} are not where the writer puts them (the start, and the end of every full chunk)`);
       for (const seq of stored.checkpoints) checkpoints.push([seq, segment.run]);
       for (const row of stored.versions) rows.push(row);
     }
-    if (from === 0 && checkpoints[0]?.[0] !== 0) throw damaged(this.file, 'its first checkpoint is missing');
     for (const row of rows) {
       const size = this.geometry.ptrs[row[0]!];
       let entries = 0;
@@ -653,8 +655,15 @@ export class Recording {
     const columns = new Uint8Array(width);
     if (kinds.length === 0 || length <= 0) return columns;
     this.checkNotable();
-    if (this.notables.columns(columns, kinds, length, negativeUnless)) return columns;
-    this.checkNotableIndexes();
+    try {
+      return this.markColumns(columns, kinds, length, negativeUnless);
+    } catch (error) {
+      throw asRecordingError(this.file, error);
+    }
+  }
+
+  private markColumns(columns: Uint8Array, kinds: readonly number[], length: number, negativeUnless?: readonly number[]): Uint8Array {
+    const width = columns.length;
     const col = (seq: number) => Math.min(width - 1, Math.floor((seq * width) / length));
     for (const segment of this.segments) {
       const hi = Math.min(segment.to, length);
@@ -687,7 +696,11 @@ export class Recording {
   /** Notable rows of the given kinds whose (first) seq lies in [from, to), and with `near`, whose address lies in it. */
   notableRows(kinds: readonly number[], from: number, to: number, near?: readonly [Addr, Addr]): NotableRow[] {
     this.checkNotable();
-    return this.notables.query(kinds, from, to, near);
+    try {
+      return this.notables.query(kinds, from, to, near);
+    } catch (error) {
+      throw asRecordingError(this.file, error);
+    }
   }
 
   /** Chunks (by index) whose notable rows have been checked. */
@@ -695,12 +708,10 @@ export class Recording {
 
   /**
    * Check the notable rows of every chunk indexed against the chunk's sum of
-   * their CRCs, before any is used: one query per stored run, each row once
-   * per file (a sweep's branches share their parent's). Rows are also checked
-   * to be ones walkback writes (a kind and level it knows, members inside the
-   * chunk), so that nothing downstream meets one it cannot handle; and the
-   * indexes queries read them through (notable_kind, notable_addr) are
-   * checked to hold what the rows hold.
+   * their hashes, before any is used, and the indexes queries read them
+   * through against the rows: all in SQLite, a few aggregate queries per
+   * stored run (a row a few events in a big walk: no JavaScript per row), each
+   * row once per file (a sweep's branches share their parent's).
    */
   private checkNotable(): void {
     const chunks = this.chunks;
@@ -729,104 +740,36 @@ export class Recording {
     this.notables.extend(this.indexedTo);
   }
 
-  /** Check the notable rows of consecutive chunks of one stored run (see checkNotable). */
+  /** Check the notable rows of consecutive chunks of one stored run, and its indexes over them (see checkNotable). */
   private checkNotableRows(run: number, chunks: readonly ChunkRef[]): void {
     const lo = chunks[0]!.first;
-    const hi = chunks[chunks.length - 1]!.first + chunks[chunks.length - 1]!.stored;
-    const M = 4294967296;
-    // What the rows hold, to hold the indexes to (checkNotableIndexes), summed over every row checked of the run.
-    let sums = this.shared.notableSums.get(run);
-    if (!sums) this.shared.notableSums.set(run, (sums = { from: lo, to: lo, kindRows: new Float64Array(EVENT_TYPES.length), kindSeqs: new Float64Array(EVENT_TYPES.length), addrs: new Float64Array(4) }));
-    const { kindRows, kindSeqs, addrs } = sums;
-    // The rows, kept by kind for the index (NotableStore) unless the file has too many.
-    let kept = this.shared.notableRows.get(run);
-    if (kept === undefined) this.shared.notableRows.set(run, (kept = new Map()));
-    let c = 0;
-    let sum = 0;
-    const close = (upto: number) => {
-      // Every chunk that ends at or before `upto` has all its rows summed.
-      while (c < chunks.length && chunks[c]!.first + chunks[c]!.stored <= upto) {
-        const chunk = chunks[c]!;
-        if (sum !== chunk.notableCrc) throw damaged(this.file, `the notable rows of ${chunkName(run, chunk.first, chunk.stored)} fail their checksum`);
-        sum = 0;
-        c++;
-      }
-    };
-    // (Whole numbers stored as reals pass: they read back as the same numbers. walkback sql, which shows them, checks types.)
-    for (const row of this.shared.prepare(`SELECT ${NOTABLE_RAW_COLUMNS} FROM notable WHERE run = ? AND seq >= ? AND seq < ? ORDER BY seq`, 'raw').iterate(run, lo, hi) as Iterable<
-      (number | null)[]
-    >) {
-      const seq = row[0] as number;
-      close(seq);
-      const chunk = chunks[c]!;
-      const kind = row[1] as number;
-      const level = row[2] as number | null;
-      const count = row[9] as number;
-      const seqStep = row[10] as number;
-      const members = count >= 1 && Number.isSafeInteger(count) && seqStep >= 0 && (count === 1 || seqStep > 0);
-      if (
-        seq < chunk.first ||
-        !members ||
-        seq + (count - 1) * seqStep >= chunk.first + chunk.stored ||
-        !(kind >= 0 && kind < EVENT_TYPES.length) ||
-        !(level === null || (level >= 0 && level < LEVELS.length))
-      )
-        throw damaged(this.file, `the notable row of event ${seq}${run === 0 ? '' : ` (run ${run})`} is not one walkback writes`);
-      sum = (sum + notableRawCrc(run, row)) % M;
-      if (kept) {
-        let list = kept.get(kind);
-        if (!list) kept.set(kind, (list = []));
-        list.push(toRow(row as RawRow));
-        if (++this.shared.notableKept > MAX_KEPT_ROWS) this.shared.notableRows.set(run, (kept = null));
-      }
-      kindRows[kind]!++;
-      kindSeqs[kind] = (kindSeqs[kind]! + seq) % M;
-      addrs[0]!++;
-      addrs[1] = (addrs[1]! + seq) % M;
-      if (row[3] !== null) {
-        addrs[2] = (addrs[2]! + row[3]!) % M;
-        addrs[3] = (addrs[3]! + row[4]!) % M;
-      }
+    const last = chunks[chunks.length - 1]!;
+    const hi = last.first + last.stored;
+    const events = `the notable rows of events ${lo}-${hi - 1}${run === 0 ? '' : ` of run ${run}`}`;
+    // The run's chunks are full (chunk_events each) but its last, from its first event on: a row's chunk is arithmetic.
+    const start = this.segments.find((segment) => segment.run === run)!.from;
+    const size = this.snapshot.meta.chunkEvents;
+    let expected = 0;
+    for (const chunk of chunks) {
+      if ((chunk.first - start) % size !== 0 || (chunk.stored !== size && chunk !== last))
+        throw damaged(this.file, `${chunkName(run, chunk.first, chunk.stored)} is not one of the run's chunks of ${size} events`);
+      expected += chunk.notableSum;
     }
-    close(hi);
-    sums.to = hi;
-  }
-
-  /**
-   * Before a query reads notable rows through an index (notable_kind,
-   * notable_addr) rather than from the rows checked: the indexes hold what
-   * the rows hold (their kinds, seqs and addresses, summed), for every run
-   * the recording reads. A damaged index entry would otherwise hand a query a
-   * kind or an address no checksum covered.
-   */
-  private checkNotableIndexes(): void {
-    for (const segment of this.segments) {
-      const run = segment.run;
-      const sums = this.shared.notableSums.get(run);
-      if (!sums || this.shared.notableIndexed.get(run) === sums.to) continue;
-      const where = 'WHERE run = ? AND seq >= ? AND seq < ?';
-      const mod = (v: bigint | null) => (v === null ? 0 : Number(BigInt.asUintN(64, v) % 4294967296n));
-      try {
-        const byKind = this.shared
-          .prepare(`SELECT kind, count(*), sum(seq) FROM notable INDEXED BY notable_kind ${where} GROUP BY kind`, 'raw')
-          .safeIntegers(true)
-          .all(run, sums.from, sums.to) as [bigint, bigint, bigint][];
-        const indexed =
-          byKind.length === sums.kindRows.filter((n) => n > 0).length &&
-          byKind.every(
-            ([kind, n, seqs]) => kind >= 0n && kind < BigInt(EVENT_TYPES.length) && sums.kindRows[Number(kind)] === Number(n) && sums.kindSeqs[Number(kind)] === mod(seqs),
-          );
-        const byAddr = this.shared
-          .prepare(`SELECT count(*), sum(seq), sum((addr >> 32) & 4294967295), sum(addr & 4294967295) FROM notable INDEXED BY notable_addr ${where}`, 'raw')
-          .safeIntegers(true)
-          .get(run, sums.from, sums.to) as [bigint, bigint | null, bigint | null, bigint | null];
-        if (!indexed || Number(byAddr[0]) !== sums.addrs[0] || byAddr.slice(1).some((v, n) => mod(v) !== sums.addrs[n + 1]))
-          throw damaged(this.file, `the indexes of its notable rows${run === 0 ? '' : ` (run ${run})`} do not hold what the rows hold`);
-      } catch (error) {
-        throw asRecordingError(this.file, error);
-      }
-      this.shared.notableIndexed.set(run, sums.to);
-    }
+    // Bound as integers: a JavaScript number binds as a real, and a row's chunk is an integer division.
+    const [sum, invalid, ...held] = (
+      this.shared.prepare(NOTABLE_SUMS_SQL, 'raw').safeIntegers(true).get({ run: BigInt(run), lo: BigInt(lo), hi: BigInt(hi), start: BigInt(start), size: BigInt(size) }) as (bigint | null)[]
+    ).map((v) => v ?? 0n);
+    // The chunks' sums and the rows' agree mod the prime (each side truncates toward zero: compare residues).
+    const residue = (v: bigint) => ((v % BigInt(NOTABLE_PRIME)) + BigInt(NOTABLE_PRIME)) % BigInt(NOTABLE_PRIME);
+    if (invalid! > 0n) throw damaged(this.file, `${events} are not rows walkback writes`);
+    if (residue(sum!) !== residue(BigInt(expected))) throw damaged(this.file, `${events} fail their checksum`);
+    // The indexes queries read the rows through hold what the rows hold.
+    const [byKind, byAddr] = [NOTABLE_KIND_INDEX_SQL, NOTABLE_ADDR_INDEX_SQL].map((sql) =>
+      (this.shared.prepare(sql, 'raw').safeIntegers(true).get(run, lo, hi) as (bigint | null)[]).map((v) => v ?? 0n),
+    );
+    const same = (a: readonly bigint[], b: readonly bigint[]) => a.every((v, i) => v === b[i]);
+    if (!same(byKind!, held.slice(0, 4))) throw damaged(this.file, `the index notable_kind of ${events} does not hold what the rows hold`);
+    if (!same(byAddr!, [held[0]!, held[1]!, held[4]!, held[5]!])) throw damaged(this.file, `the index notable_addr of ${events} does not hold what the rows hold`);
   }
 
   /**

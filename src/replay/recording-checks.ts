@@ -34,7 +34,7 @@ const COLUMN_TYPES: Record<string, Record<string, readonly string[]>> = (() => {
     levels: { id: int, name: text },
     entry_kinds: { id: int, name: text },
     runs: { ...ints('id', 'fork_seq', 'event_count', 'crc'), parent: intOrNull, label: text, status: text, end_reason: textOrNull, ret: intOrNull, client_ret: intOrNull, error: textOrNull },
-    chunks: { ...ints('run', 'first_seq', 'count', 'notable_crc', 'crc', 'data_crc'), data: blob },
+    chunks: { ...ints('run', 'first_seq', 'count', 'notable_sum', 'crc', 'data_crc'), data: blob },
     checkpoints: { ...ints('run', 'seq', 'versions_crc', 'crc', 'context_crc'), context: text },
     table_versions: { ...ints('run', 'level', 'base', 'seq', 'n_table', 'n_present', 'n_guard', 'n_huge', 'n_hugetlb', 'data_crc'), data: blob },
   };

@@ -13,7 +13,6 @@
 import type Database from 'better-sqlite3';
 import { addCrc } from '../recorder/checksum.js';
 import { checkpointCrc, chunkCrc, versionCrc } from '../recorder/row-crcs.js';
-import type { NotableRow } from '../events/notable.js';
 import { damaged } from './recording-error.js';
 import { END } from './run-segments.js';
 
@@ -23,8 +22,8 @@ type Mode = 'all' | 'pluck' | 'raw';
 export interface ChunkRow {
   readonly first: number;
   readonly count: number;
-  /** The sum of its notable rows' CRCs. */
-  readonly notableCrc: number;
+  /** The sum of its notable rows' hashes. */
+  readonly notableSum: number;
 }
 
 /** A table version's index row: level, base, seq, the entry counts n_table ... n_hugetlb. */
@@ -44,17 +43,6 @@ export class StoredRuns {
   private readonly statements = new Map<string, Database.Statement>();
   /** Per stored run: the seq below which its notable rows have been checked against its chunks. */
   readonly notableChecked = new Map<number, number>();
-  /** Per stored run: its checked notable rows by kind, in seq order (null: too many to keep; NotableStore asks SQLite). */
-  readonly notableRows = new Map<number, Map<number, NotableRow[]> | null>();
-  /** Rows kept in notableRows, all runs together. */
-  notableKept = 0;
-  /**
-   * Per stored run: what its checked notable rows hold, over [from, to): per kind, rows and the sum of their
-   * seqs; over addresses, rows, seqs and high and low halves (sums mod 2^32). Its indexes are held to it.
-   */
-  readonly notableSums = new Map<number, { readonly from: number; to: number; readonly kindRows: Float64Array; readonly kindSeqs: Float64Array; readonly addrs: Float64Array }>();
-  /** Per stored run: the seq up to which its notable indexes have been held to its rows. */
-  readonly notableIndexed = new Map<number, number>();
   /** meta as last read and checked, with the checksum it was checked against (each of a sweep's runs reads it). */
   lastMeta: { readonly checksum: unknown; readonly value: unknown } | null = null;
 
@@ -95,7 +83,7 @@ export class StoredRuns {
         const first = row[0];
         const count = row[1];
         if (row[3] !== chunkCrc(run, first, count, row[2])) throw damaged(this.file, `${chunkName(run, first, count)} fails its checksum`);
-        out.push({ first, count, notableCrc: row[2] });
+        out.push({ first, count, notableSum: row[2] });
       }
       return out;
     };
@@ -140,7 +128,7 @@ export class StoredRuns {
   }
 }
 
-const CHUNKS = 'SELECT first_seq, count, notable_crc, crc FROM chunks WHERE run = ? AND first_seq >= ? AND first_seq < ? ORDER BY first_seq';
+const CHUNKS = 'SELECT first_seq, count, notable_sum, crc FROM chunks WHERE run = ? AND first_seq >= ? AND first_seq < ? ORDER BY first_seq';
 const CHECKPOINTS = 'SELECT seq, versions_crc, crc FROM checkpoints INDEXED BY checkpoints_index WHERE run = ? AND seq >= ? AND seq <= ? ORDER BY seq';
 const VERSIONS =
   'SELECT level, base, seq, n_table, n_present, n_guard, n_huge, n_hugetlb FROM table_versions INDEXED BY table_versions_counts WHERE run = ? AND seq >= ? AND seq <= ? ORDER BY seq';

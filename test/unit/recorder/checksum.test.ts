@@ -6,7 +6,9 @@ import { describe, it } from 'node:test';
 import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 import { crc32, crc32js, intRowCrc, RowCrc } from '../../../src/recorder/checksum.js';
-import { notableCrc, notableRawCrc } from '../../../src/recorder/row-crcs.js';
+import Database from 'better-sqlite3';
+import { NOTABLE_HASH_SQL, notableHash } from '../../../src/recorder/row-crcs.js';
+import { addrToSql, RUN_TABLES_SQL } from '../../../src/recorder/schema.js';
 
 /** The encoding the schema documents, laid out byte by byte (independent of RowCrc's running sum). */
 function encode(values: readonly (null | bigint | number | string)[]): Buffer {
@@ -93,15 +95,36 @@ describe('RowCrc', () => {
     assert.equal(new RowCrc().int(-12).crc(), crc32(encode([-12n])));
   });
 
-  it("gives a notable row the same CRC from the writer's row and from the reader's halves", () => {
+});
+
+describe('notableHash', () => {
+  it('is the hash SQLite computes of the row as stored (NOTABLE_HASH_SQL), for any addresses and values', () => {
+    const db = new Database(':memory:');
+    db.exec(RUN_TABLES_SQL);
+    const insert = db.prepare('INSERT OR REPLACE INTO notable (run, seq, kind, level, addr, next, depth, value, count, seq_step, addr_step) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const hash = db.prepare(`SELECT ${NOTABLE_HASH_SQL} FROM notable n WHERE run = ? AND seq = ?`).pluck();
     const address = fc.option(fc.bigInt({ min: 0n, max: 2n ** 52n - 1n }).map((page) => Number(page * 4096n)));
+    const small = fc.option(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }));
     fc.assert(
-      fc.property(address, address, fc.option(fc.integer({ min: -100, max: 100 })), (addr, next, value) => {
-        const row = { seq: 77, kind: 17, level: 4, addr, next, depth: null, value, count: 3, seqStep: 2, addrStep: 4096 };
-        const halves = (a: number | null) => (a === null ? [null, null] : [Math.floor(a / 2 ** 32), a - Math.floor(a / 2 ** 32) * 2 ** 32]);
-        const raw = [77, 17, 4, ...halves(addr), ...halves(next), null, value, 3, 2, 4096];
-        assert.equal(notableRawCrc(5, raw), notableCrc(5, row));
-      }),
+      fc.property(
+        fc.nat({ max: 5000 }),
+        fc.nat({ max: 2 ** 40 }),
+        fc.nat({ max: 26 }),
+        fc.option(fc.nat({ max: 4 })),
+        address,
+        address,
+        small,
+        small,
+        fc.integer({ min: 1, max: 1 << 20 }),
+        fc.nat({ max: 1 << 20 }),
+        fc.nat({ max: 2 ** 40 }),
+        (run, seq, kind, level, addr, next, depth, value, count, seqStep, addrStep) => {
+          const row = { seq, kind, level, addr, next, depth, value, count, seqStep, addrStep };
+          insert.run(run, seq, kind, level, addr === null ? null : addrToSql(addr), next === null ? null : addrToSql(next), depth, value, count, seqStep, addrStep);
+          assert.equal(notableHash(run, row), hash.get(run, seq));
+        },
+      ),
     );
+    db.close();
   });
 });
