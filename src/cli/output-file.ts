@@ -4,6 +4,7 @@ import { existsSync, fstatSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { STDIN_NAME } from '../scenario/load-scenario.js';
+import { writerLockHeld } from '../recorder/writer-lock.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { RuntimeError, UsageError } from './errors.js';
 
@@ -67,6 +68,8 @@ export function chooseOutput(scenario: Scenario, flags: OutputFlags, suffix = ''
 
 /** Make way for a recording at `file`: its directory made, an old file there (and its WAL files) removed. */
 export function prepareOutput(file: string): void {
+  // Never from under a writer at work: what it has recorded would be lost.
+  if (writerLockHeld(file)) throw new UsageError(`${file} is being written by another walkback process; wait for it to finish, or choose another -o`);
   try {
     mkdirSync(dirname(file) || '.', { recursive: true });
     for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });

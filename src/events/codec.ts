@@ -293,6 +293,8 @@ export function decodeChunk(data: Uint8Array, firstSeq: number, pageSize: number
     }
     const span = tail[0]! * UNIT;
     const end = addr + span;
+    // A damaged chunk can decode: what it decodes to must still be events walkback makes.
+    if (!(addr >= 0 && addr < 2 ** 64)) throw new CodecError(`event at seq ${seq} has an address outside 64 bits`);
     const f0 = tail[1]!;
     const f1 = tail[2]!;
     const f2 = tail[3]!;
@@ -340,16 +342,16 @@ function build(type: WalkEventType, seq: number, addr: Addr, end: Addr, f0: numb
     case 'p4d_entry':
     case 'pgd_entry':
     case 'hugetlb_entry':
-      return { seq, type, start: addr, end, entry: f0 as EntryKind, ret: f1, action: f2 };
+      return { seq, type, start: addr, end, entry: entry(f0, seq), ret: f1, action: action(f2, seq) };
     case 'install_pte':
-      return { seq, type, start: addr, end, ret: f1, action: f2, value: f0 as EntryKind };
+      return { seq, type, start: addr, end, ret: f1, action: action(f2, seq), value: entry(f0, seq) };
     case 'set_pte':
-      return { seq, type, addr, value: f0 as EntryKind };
+      return { seq, type, addr, value: entry(f0, seq) };
     case 'hole':
-      return { seq, type, start: addr, end, depth: f0, ret: f1, action: f2 };
+      return { seq, type, start: addr, end, depth: f0, ret: f1, action: action(f2, seq) };
     case 'test_walk':
     case 'pre_vma':
-      return { seq, type, start: addr, end, ret: f0, action: f1 };
+      return { seq, type, start: addr, end, ret: f0, action: action(f1, seq) };
     case 'post_vma':
       return { seq, type };
     case 'alloc':
@@ -357,11 +359,11 @@ function build(type: WalkEventType, seq: number, addr: Addr, end: Addr, f0: numb
       return { seq, type, level: level(f0), addr };
     case 'split_pmd':
     case 'split_pud':
-      return { seq, type, addr, value: f0 as EntryKind };
+      return { seq, type, addr, value: entry(f0, seq) };
     case 'zap_split':
-      return { seq, type, level: level(f0), addr, value: f1 as EntryKind };
+      return { seq, type, level: level(f0), addr, value: entry(f1, seq) };
     case 'clear':
-      return { seq, type, level: level(f0), addr, old: f1 as EntryKind };
+      return { seq, type, level: level(f0), addr, old: entry(f1, seq) };
     case 'zap':
       return { seq, type, start: addr, end };
     case 'walk': {
@@ -392,6 +394,18 @@ function build(type: WalkEventType, seq: number, addr: Addr, end: Addr, f0: numb
     case 'livelock':
       return { seq, type, level: level(f0), addr };
   }
+}
+
+/** An entry field: one of the EntryKinds. */
+function entry(f: number, seq: number): EntryKind {
+  if (f >= 0 && f <= 5) return f as EntryKind;
+  throw new CodecError(`unknown entry kind ${f} at seq ${seq}`);
+}
+
+/** walk->action as a callback left it: -1 (none written) or an Action. */
+function action(f: number, seq: number): number {
+  if (f >= -1 && f <= 2) return f;
+  throw new CodecError(`unknown walk action ${f} at seq ${seq}`);
 }
 
 function level(i: number): LevelName {

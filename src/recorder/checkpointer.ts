@@ -40,24 +40,28 @@ export class Checkpointer {
 
   /** How the run ended, from the folded state. */
   outcome(): Outcome {
-    const state = this.builder.finish();
-    const end =
-      state.phase === 'oops'
-        ? 'oops'
-        : state.phase === 'livelock'
-          ? 'livelock'
-          : state.phase === 'setup' || state.phase === 'walking'
-            ? 'stopped'
-            : 'returned';
-    const ret = state.clientRet ?? state.ret;
-    return {
-      status: end === 'returned' && ret === 0 ? 'complete' : 'aborted',
-      end,
-      ret: state.ret,
-      clientRet: state.clientRet,
-      error: end === 'stopped' ? 'the walk was stopped before it returned' : null,
-    };
+    return outcomeOf(this.builder.finish());
   }
+}
+
+/** How a run ended, from its state after its last event: what the writer stamps, and what a reader checks the stamp against. */
+export function outcomeOf(state: WalkState): Outcome {
+  const end =
+    state.phase === 'oops'
+      ? 'oops'
+      : state.phase === 'livelock'
+        ? 'livelock'
+        : state.phase === 'setup' || state.phase === 'walking'
+          ? 'stopped'
+          : 'returned';
+  const ret = state.clientRet ?? state.ret;
+  return {
+    status: end === 'returned' && ret === 0 ? 'complete' : 'aborted',
+    end,
+    ret: state.ret,
+    clientRet: state.clientRet,
+    error: end === 'stopped' ? 'the walk was stopped before it returned' : null,
+  };
 }
 
 /** The versions, at checkpoint `seq`, of the tables listed (those that exist). */

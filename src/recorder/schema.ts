@@ -12,6 +12,19 @@
  * Addresses in SQL columns are signed 64-bit integers (two's complement of
  * the address, so kernel-half addresses are negative); the views print them
  * as hex text.
+ *
+ * Everything stored carries a checksum (checksum.ts, row-crcs.ts), so that a
+ * reader refuses damage instead of decoding it into a plausible wrong answer.
+ * What a reader reads to index a run (rows of runs, chunks and checkpoints)
+ * has its own CRC-32, `crc`, over its other small columns; the table versions
+ * of a checkpoint are summed as a whole (`versions_crc`: their rows' CRCs
+ * added up, so a row edited, added or removed shows), and so are the notable
+ * rows of a chunk (`notable_sum`: a hash of each that SQLite computes itself,
+ * added up); each blob or text has its own CRC (`data_crc`, `context_crc`, of
+ * its row's key and then its bytes), checked when it is read; and meta has one
+ * over all its rows (its `checksum` row). notable has no rowid: each row is
+ * stored once, in its primary key, so that its indexes are the only other
+ * copies of its columns, and a reader holds them to the rows.
  */
 import { ENTRY_NAMES, EVENT_TYPES, LEVELS } from '../events/walk-event.js';
 
@@ -20,8 +33,9 @@ import { ENTRY_NAMES, EVENT_TYPES, LEVELS } from '../events/walk-event.js';
  * whenever the layout changes. 1: walkback 0.1 (one run per file). 2: runs.
  * 3: per-table entry counts with an index that covers them (a replay reads the
  * counts of every table version without touching the tables themselves).
+ * 4: checksums.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 /** PRAGMA application_id of a walkback recording: 'WBRC'. */
 export const APPLICATION_ID = 0x57425243;
 
@@ -36,20 +50,30 @@ CREATE TABLE entry_kinds (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
 /**
  * The runs a file holds (one for a plain recording; a sweep's base and its
  * branches) and their data, keyed by run. A branch stores only its own events,
- * from its fork point on.
+ * from its fork point on. Blobs and texts come last in their rows, so that
+ * reading the columns before them never reads the blob's overflow pages.
  */
 export const RUN_TABLES_SQL = `
 CREATE TABLE runs (
   id INTEGER PRIMARY KEY, parent INTEGER, fork_seq INTEGER NOT NULL DEFAULT 0, label TEXT NOT NULL,
-  status TEXT NOT NULL, end_reason TEXT, ret INTEGER, client_ret INTEGER, event_count INTEGER NOT NULL DEFAULT 0, error TEXT
+  status TEXT NOT NULL, end_reason TEXT, ret INTEGER, client_ret INTEGER, event_count INTEGER NOT NULL DEFAULT 0, error TEXT,
+  crc INTEGER NOT NULL
 );
-CREATE TABLE chunks (run INTEGER NOT NULL, first_seq INTEGER NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TABLE chunks (
+  run INTEGER NOT NULL, first_seq INTEGER NOT NULL, count INTEGER NOT NULL, notable_sum INTEGER NOT NULL, crc INTEGER NOT NULL,
+  data_crc INTEGER NOT NULL, data BLOB NOT NULL
+);
 CREATE UNIQUE INDEX chunks_key ON chunks (run, first_seq);
-CREATE TABLE checkpoints (run INTEGER NOT NULL, seq INTEGER NOT NULL, context TEXT NOT NULL, PRIMARY KEY (run, seq));
+CREATE TABLE checkpoints (
+  run INTEGER NOT NULL, seq INTEGER NOT NULL, versions_crc INTEGER NOT NULL, crc INTEGER NOT NULL,
+  context_crc INTEGER NOT NULL, context TEXT NOT NULL,
+  PRIMARY KEY (run, seq)
+);
+CREATE INDEX checkpoints_index ON checkpoints (run, seq, versions_crc, crc);
 CREATE TABLE table_versions (
-  run INTEGER NOT NULL, level INTEGER NOT NULL, base INTEGER NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL,
+  run INTEGER NOT NULL, level INTEGER NOT NULL, base INTEGER NOT NULL, seq INTEGER NOT NULL,
   n_table INTEGER NOT NULL DEFAULT 0, n_present INTEGER NOT NULL DEFAULT 0, n_guard INTEGER NOT NULL DEFAULT 0,
-  n_huge INTEGER NOT NULL DEFAULT 0, n_hugetlb INTEGER NOT NULL DEFAULT 0,
+  n_huge INTEGER NOT NULL DEFAULT 0, n_hugetlb INTEGER NOT NULL DEFAULT 0, data_crc INTEGER NOT NULL, data BLOB NOT NULL,
   PRIMARY KEY (run, level, base, seq)
 );
 CREATE INDEX table_versions_counts ON table_versions (run, seq, level, base, n_table, n_present, n_guard, n_huge, n_hugetlb);
@@ -58,7 +82,7 @@ CREATE TABLE notable (
   depth INTEGER, value INTEGER,
   count INTEGER NOT NULL DEFAULT 1, seq_step INTEGER NOT NULL DEFAULT 0, addr_step INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (run, seq)
-);
+) WITHOUT ROWID;
 CREATE INDEX notable_kind ON notable (run, kind, seq);
 CREATE INDEX notable_addr ON notable (run, addr);
 `;
@@ -93,29 +117,14 @@ CREATE VIEW recording AS SELECT
 
 export const SCHEMA_SQL = FILE_TABLES_SQL + RUN_TABLES_SQL + VIEWS_SQL;
 
+/** meta's key for the checksum of every other row of meta. */
+export const META_CHECKSUM_KEY = 'checksum';
+
 /** Rows of the name tables, in the order the codec numbers them. */
 export const NAME_TABLES: Record<'kinds' | 'levels' | 'entry_kinds', readonly string[]> = {
   kinds: EVENT_TYPES,
   levels: LEVELS,
   entry_kinds: ENTRY_NAMES,
-};
-
-/** The tables, views and indexes a recording must have, and their types (checked before anything is read; replay names its indexes). */
-export const EXPECTED_OBJECTS: Record<string, 'table' | 'view' | 'index'> = {
-  meta: 'table',
-  runs: 'table',
-  kinds: 'table',
-  levels: 'table',
-  entry_kinds: 'table',
-  chunks: 'table',
-  checkpoints: 'table',
-  table_versions: 'table',
-  notable: 'table',
-  notable_events: 'view',
-  recording: 'view',
-  chunks_key: 'index',
-  notable_kind: 'index',
-  table_versions_counts: 'index',
 };
 
 /** Store a 64-bit address in a signed INTEGER column, exactly (better-sqlite3 would store a number >= 2^63 as REAL). */

@@ -2,13 +2,19 @@
 /**
  * The SQLite side of the recorder: creates the file, writes sealed batches
  * (chunks, notable rows, table versions, checkpoints) one transaction each,
- * and stamps the outcome.
+ * with their checksums, and stamps the outcome. It holds the writer lock
+ * (writer-lock.ts) from before the file exists until it is closed.
  */
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { NotableRow } from '../events/notable.js';
-import { addrToSql, APPLICATION_ID, NAME_TABLES, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { addCrc } from './checksum.js';
+import { checkpointCrc, chunkCrc, chunkDataCrc, contextCrc, metaRowCrc, NOTABLE_PRIME, notableHash, runCrc, versionCrc, versionDataCrc } from './row-crcs.js';
+import type { RunColumns } from './row-crcs.js';
+import { addrToSql, APPLICATION_ID, META_CHECKSUM_KEY, NAME_TABLES, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { acquireWriterLock } from './writer-lock.js';
+import type { WriterLock } from './writer-lock.js';
 
 /** Chunks sealed since the last write, written in one transaction. */
 export interface Batch {
@@ -42,10 +48,16 @@ export interface Outcome {
 
 export class RecordingStore {
   private readonly db: Database.Database;
-  /** Write one metadata value (INSERT OR REPLACE). */
+  private readonly lock: WriterLock;
+  /** Write one metadata value (INSERT OR REPLACE), and meta's checksum with it. */
   readonly setMeta: (key: string, value: string | number | null) => void;
   private readonly writeBatch: (batch: Batch, run: number) => void;
-  private readonly statements;
+  private readonly statements: ReturnType<RecordingStore['create']>['statements'];
+  /** The CRC of each row of meta, and their sum: meta's checksum, updated a row at a time. */
+  private readonly metaRows = new Map<string, number>();
+  private metaSum = 0;
+  /** Each run's row as stored, for its checksum. */
+  private readonly runs = new Map<number, RunColumns>();
   /** The first failure; once set, nothing more is written. */
   error: Error | null = null;
 
@@ -55,8 +67,26 @@ export class RecordingStore {
   constructor(options: StoreOptions) {
     this.file = options.file;
     this.maxBytes = options.maxBytes;
-    const db = new Database(options.file);
-    this.db = db;
+    // The lock first: whoever sees the file being written can tell whether its writer lives.
+    this.lock = acquireWriterLock(options.file);
+    let db: Database.Database | null = null;
+    try {
+      db = new Database(options.file);
+      this.db = db;
+      const { setMeta, writeBatch, statements } = this.create(db, options);
+      this.setMeta = setMeta;
+      this.writeBatch = writeBatch;
+      this.statements = statements;
+    } catch (error) {
+      // A file that could not even be set up (a full disk, a size cap below its first pages): nothing is left locked.
+      db?.close();
+      this.lock.release();
+      throw error;
+    }
+  }
+
+  /** Set up a new file: its schema, names, metadata and run 0, and the statements and transactions that write it. */
+  private create(db: Database.Database, options: StoreOptions) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma(`application_id = ${APPLICATION_ID}`);
@@ -66,59 +96,105 @@ export class RecordingStore {
       db.pragma(`max_page_count = ${Math.max(8, Math.floor(options.maxBytes / pageSize))}`);
     }
     db.exec(SCHEMA_SQL);
-    // Whole numbers go in as INTEGER (better-sqlite3 binds a JS number as REAL, and meta's values have no type).
-    const meta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
-    this.setMeta = (key, value) => meta.run(key, typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value);
     const statements = {
-      chunk: db.prepare('INSERT INTO chunks (run, first_seq, count, data) VALUES (?, ?, ?, ?)'),
-      checkpoint: db.prepare('INSERT INTO checkpoints (run, seq, context) VALUES (?, ?, ?)'),
+      meta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+      chunk: db.prepare('INSERT INTO chunks (run, first_seq, count, notable_sum, crc, data_crc, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      checkpoint: db.prepare('INSERT INTO checkpoints (run, seq, versions_crc, crc, context_crc, context) VALUES (?, ?, ?, ?, ?, ?)'),
       version: db.prepare(
-        'INSERT INTO table_versions (run, level, base, seq, data, n_table, n_present, n_guard, n_huge, n_hugetlb) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO table_versions (run, level, base, seq, n_table, n_present, n_guard, n_huge, n_hugetlb, data_crc, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       notable: db.prepare(
         'INSERT INTO notable (run, seq, kind, level, addr, next, depth, value, count, seq_step, addr_step) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       runOutcome: db.prepare(
-        'UPDATE runs SET status = ?, end_reason = ?, ret = ?, client_ret = ?, event_count = ?, error = ? WHERE id = ?',
+        'UPDATE runs SET status = ?, end_reason = ?, ret = ?, client_ret = ?, event_count = ?, error = ?, crc = ? WHERE id = ?',
       ),
-      runCount: db.prepare('UPDATE runs SET event_count = ? WHERE id = ?'),
-      addRun: db.prepare("INSERT INTO runs (id, parent, fork_seq, label, status) VALUES (?, ?, ?, ?, 'recording')"),
+      runCount: db.prepare('UPDATE runs SET event_count = ?, crc = ? WHERE id = ?'),
+      addRun: db.prepare("INSERT INTO runs (id, parent, fork_seq, label, status, crc) VALUES (?, ?, ?, ?, 'recording', ?)"),
     };
-    this.statements = statements;
+    // Whole numbers go in as INTEGER (better-sqlite3 binds a JS number as REAL, and meta's values have no type).
+    const setMeta = db.transaction((key: string, value: string | number | null) => {
+      const bound = typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value;
+      statements.meta.run(key, bound);
+      const crc = metaRowCrc(key, bound);
+      this.metaSum = addCrc(this.metaSum, crc - (this.metaRows.get(key) ?? 0) + 4294967296);
+      this.metaRows.set(key, crc);
+      statements.meta.run(META_CHECKSUM_KEY, BigInt(this.metaSum));
+    });
     db.transaction(() => {
       for (const [table, names] of Object.entries(NAME_TABLES)) {
         const insert = db.prepare(`INSERT INTO ${table} (id, name) VALUES (?, ?)`);
         names.forEach((name, id) => insert.run(id, name));
       }
-      for (const [key, value] of Object.entries(options.meta)) this.setMeta(key, value);
-      statements.addRun.run(0, null, 0, 'base');
-      statements.checkpoint.run(0, 0, options.initialContext);
+      for (const [key, value] of Object.entries(options.meta)) setMeta(key, value);
+      this.insertRun(0, null, 0, 'base', statements);
+      this.insertCheckpoint(0, 0, options.initialContext, [], statements);
     })();
-    this.writeBatch = db.transaction((batch: Batch, run: number) => {
-      for (const c of batch.chunks) statements.chunk.run(run, c.first, c.count, c.data);
-      for (const row of batch.notable)
-        statements.notable.run(
+    const writeBatch = db.transaction((batch: Batch, run: number) => {
+      // Each chunk with the sum of its notable rows' hashes (rows never span two chunks).
+      let r = 0;
+      for (const c of batch.chunks) {
+        let hashes = 0;
+        for (const end = c.first + c.count; r < batch.notable.length && batch.notable[r]!.seq < end; r++) {
+          const row = batch.notable[r]!;
+          hashes += notableHash(run, row);
+          this.insertNotable(run, row);
+        }
+        const notable = hashes % NOTABLE_PRIME;
+        statements.chunk.run(run, c.first, c.count, notable, chunkCrc(run, c.first, c.count, notable), chunkDataCrc(run, c.first, c.data), c.data);
+      }
+      for (; r < batch.notable.length; r++) this.insertNotable(run, batch.notable[r]!);
+      for (const c of batch.checkpoints)
+        this.insertCheckpoint(
           run,
-          row.seq,
-          row.kind,
-          row.level,
-          row.addr === null ? null : addrToSql(row.addr),
-          row.next === null ? null : addrToSql(row.next),
-          row.depth,
-          row.value,
-          row.count,
-          row.seqStep,
-          row.addrStep,
+          c.seq,
+          c.context,
+          batch.versions.filter((v) => v.seq === c.seq),
         );
-      for (const v of batch.versions) this.insertVersion(run, v);
-      for (const c of batch.checkpoints) statements.checkpoint.run(run, c.seq, c.context);
-      if (run === 0) this.setMeta('event_count', batch.end);
-      statements.runCount.run(batch.end, run);
+      if (run === 0) setMeta('event_count', batch.end);
+      this.updateRun(run, { eventCount: batch.end });
     });
+    return { setMeta, writeBatch, statements };
   }
 
-  private insertVersion(run: number, v: Batch['versions'][number]): void {
-    this.statements.version.run(run, v.level, v.base, v.seq, v.data, v.counts[1], v.counts[2], v.counts[3], v.counts[4], v.counts[5]);
+  private insertNotable(run: number, row: NotableRow): void {
+    this.statements.notable.run(
+      run,
+      row.seq,
+      row.kind,
+      row.level,
+      row.addr === null ? null : addrToSql(row.addr),
+      row.next === null ? null : addrToSql(row.next),
+      row.depth,
+      row.value,
+      row.count,
+      row.seqStep,
+      row.addrStep,
+    );
+  }
+
+  /** A checkpoint and its table versions, with their checksums. */
+  private insertCheckpoint(run: number, seq: number, context: string, versions: Batch['versions'], statements = this.statements): void {
+    let sum = 0;
+    for (const v of versions) {
+      const c = v.counts;
+      sum = addCrc(sum, versionCrc(run, v.level, v.base, seq, c, 1));
+      statements.version.run(run, v.level, v.base, seq, c[1], c[2], c[3], c[4], c[5], versionDataCrc(run, v.level, v.base, seq, v.data), v.data);
+    }
+    statements.checkpoint.run(run, seq, sum, checkpointCrc(run, seq, sum), contextCrc(run, seq, context), context);
+  }
+
+  private insertRun(id: number, parent: number | null, forkSeq: number, label: string, statements = this.statements): void {
+    const row: RunColumns = { id, parent, forkSeq, label, status: 'recording', endReason: null, ret: null, clientRet: null, eventCount: 0, error: null };
+    this.runs.set(id, row);
+    statements.addRun.run(id, parent, forkSeq, label, runCrc(row));
+  }
+
+  private updateRun(id: number, change: Partial<RunColumns>): void {
+    const row = { ...this.runs.get(id)!, ...change };
+    this.runs.set(id, row);
+    if (change.status === undefined) this.statements.runCount.run(row.eventCount, runCrc(row), id);
+    else this.statements.runOutcome.run(row.status, row.endReason, row.ret, row.clientRet, row.eventCount, row.error, runCrc(row), id);
   }
 
   /**
@@ -130,9 +206,8 @@ export class RecordingStore {
   addRun(parent: number, forkSeq: number, label: string, initial: { context: string; versions: Batch['versions'] }): number {
     const id = ((this.db.prepare('SELECT max(id) FROM runs').pluck().get() as number | null) ?? 0) + 1;
     this.db.transaction(() => {
-      this.statements.addRun.run(id, parent, forkSeq, label);
-      this.statements.checkpoint.run(id, forkSeq, initial.context);
-      for (const v of initial.versions) this.insertVersion(id, v);
+      this.insertRun(id, parent, forkSeq, label);
+      this.insertCheckpoint(id, forkSeq, initial.context, initial.versions);
     })();
     return id;
   }
@@ -165,7 +240,7 @@ export class RecordingStore {
           this.setMeta('finished_at', new Date().toISOString());
           this.setMeta('error', final.error);
         }
-        this.statements.runOutcome.run(final.status, final.end, final.ret, final.clientRet, events, final.error, run);
+        this.updateRun(run, { status: final.status, endReason: final.end, ret: final.ret, clientRet: final.clientRet, eventCount: events, error: final.error });
       })();
     } catch (error) {
       // A full disk may refuse even this; readers then see a writer that is gone: incomplete.
@@ -188,6 +263,8 @@ export class RecordingStore {
       // A reader still has the file open (follow mode): it stays in WAL mode, which is fine.
     }
     this.db.close();
+    // Only now: a reader that finds the lock free finds the outcome stamped.
+    this.lock.release();
   }
 }
 

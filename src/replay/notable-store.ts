@@ -5,18 +5,19 @@
  * markers, the abort summary): a query is a binary search, not a SQL round
  * trip converting BigInts. Addresses come out of SQLite as two 32-bit halves,
  * so no BigInt is made at all. A kind with very many rows stays in SQLite.
+ * The recording checks the rows against their chunks' sums, and the index
+ * these queries read through against the rows, before it asks anything here
+ * (Recording.checkNotable).
  */
 import type { NotableRow } from '../events/notable.js';
 import type { Addr } from '../events/walk-event.js';
+import { NOTABLE_RAW_COLUMNS as COLUMNS } from '../recorder/row-crcs.js';
 import { addrToSql } from '../recorder/schema.js';
 import type { Segment } from './run-segments.js';
 import type { StoredRuns } from './stored-runs.js';
 
 /** A kind with more rows than this is queried in SQLite each time instead of held. */
 const MAX_HELD_ROWS = 1_000_000;
-
-const COLUMNS = `seq, kind, level, (addr >> 32) & 4294967295 AS addrHi, addr & 4294967295 AS addrLo,
-  (next >> 32) & 4294967295 AS nextHi, next & 4294967295 AS nextLo, depth, value, count, seq_step AS seqStep, addr_step AS addrStep`;
 
 /** A row as SQLite hands it over, column by column (raw arrays are several times cheaper than objects). */
 type RawRow = [number, number, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number, number, number];

@@ -5,30 +5,47 @@
  * functions on the user's behalf), and with every object checked to be what
  * walkback wrote before anything is read. Files that are not recordings,
  * damaged files and recordings from a newer walkback each get one clear error.
+ *
+ * Nothing is decoded without its checksum checked first (schema.ts says what
+ * each covers): the index rows (chunks, checkpoints, table versions, runs,
+ * meta) when the index is read, each blob and context when it is read, the
+ * notable rows before any is used. The metadata is also checked against the
+ * events: the count, and the outcome of a finished run.
  */
 import { closeSync, copyFileSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CodecError, decodeChunk } from '../events/codec.js';
 import type { NotableRow } from '../events/notable.js';
 import type { Addr, LevelIndex, WalkEvent } from '../events/walk-event.js';
+import { LEVELS } from '../events/walk-event.js';
 import type { ArchName, Geometry } from '../mm/geometry.js';
-import { ARCHES, geometryOf } from '../mm/geometry.js';
+import { geometryOf } from '../mm/geometry.js';
+import { PageTables, summarize } from '../mm/page-tables.js';
 import type { TableSource } from '../mm/page-tables.js';
+import { outcomeOf } from '../recorder/checkpointer.js';
+
 import { canMigrate, migrate } from '../recorder/migrations.js';
+import { chunkDataCrc, contextCrc, NOTABLE_ADDR_INDEX_SQL, NOTABLE_KIND_INDEX_SQL, NOTABLE_PRIME, NOTABLE_SUMS_SQL, versionDataCrc } from '../recorder/row-crcs.js';
 import type { RecordingMeta } from '../recorder/schema.js';
-import { APPLICATION_ID, EXPECTED_OBJECTS, SCHEMA_VERSION } from '../recorder/schema.js';
+import { APPLICATION_ID, META_CHECKSUM_KEY, SCHEMA_VERSION } from '../recorder/schema.js';
+import { writerLockHeld } from '../recorder/writer-lock.js';
+import { checkColumnTypes, checkSchema, readMeta, refuseTriggers } from './recording-checks.js';
 import { NotableStore } from './notable-store.js';
-import { RecordingError } from './recording-error.js';
+import { damaged, RecordingError } from './recording-error.js';
 import { readRun, readRunChain, readRuns, segmentAt, segmentsOf } from './run-segments.js';
-import { StoredRuns } from './stored-runs.js';
+import { checkpointName, chunkName, StoredRuns } from './stored-runs.js';
 import type { RunRow, Segment } from './run-segments.js';
+import { asContext, fromContext } from './state-context.js';
 import type { StateContext } from './state-context.js';
+import { foldEvents } from './walk-state.js';
+import type { WalkState } from './walk-state.js';
 
 export { RecordingError };
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
+
 
 /** The status a reader sees: a file whose writer is gone without finishing is incomplete. */
 export type ReadStatus = 'recording' | 'complete' | 'aborted' | 'incomplete';
@@ -39,6 +56,9 @@ interface ChunkRef {
   readonly first: number;
   /** The events of it that belong to the run replayed (a parent's last chunk may run past the fork). */
   readonly count: number;
+  /** The events it holds. */
+  readonly stored: number;
+  readonly notableSum: number;
 }
 
 /** One table's versions: checkpoint seqs, ascending, and each version's entry counts (six numbers a version, by EntryKind). */
@@ -47,6 +67,16 @@ interface Versions {
   readonly counts: number[];
   /** The counts as summaries, made when first asked for. */
   readonly summaries: Uint32Array[];
+}
+
+/** What one read of the index saw of the file's metadata and of the run replayed: one consistent snapshot. */
+interface Snapshot {
+  /** The file's metadata (run 0's outcome). */
+  readonly meta: RecordingMeta;
+  /** Every value of meta, as stored. */
+  readonly values: ReadonlyMap<string, unknown>;
+  /** The row of the run replayed. */
+  readonly run: RunRow;
 }
 
 /** A recording opened for reading. */
@@ -62,7 +92,8 @@ export class Recording {
   private readonly chunkCache = new Map<number, WalkEvent[]>();
   private readonly blobCache = new Map<string, Uint8Array>();
   private readonly statements;
-  private metaCache: RecordingMeta | null = null;
+  /** What the last read of the index saw (set by the constructor's first refresh). */
+  private snapshot!: Snapshot;
 
   private readonly notables: NotableStore;
 
@@ -83,15 +114,16 @@ export class Recording {
     this.db = db;
     this.run = run;
     this.owner = shared === undefined;
-    this.shared = shared ?? new StoredRuns(db);
+    this.shared = shared ?? new StoredRuns(db, file);
     this.segments = segmentsOf(file, readRunChain(file, db, run));
+    // Each blob or text with its CRC (of its row's key, then its bytes).
     this.statements = {
-      chunk: db.prepare('SELECT data FROM chunks WHERE run = ? AND first_seq = ?').pluck(),
-      checkpoint: db.prepare('SELECT context FROM checkpoints WHERE run = ? AND seq = ?').pluck(),
-      version: db.prepare('SELECT data FROM table_versions WHERE run = ? AND level = ? AND base = ? AND seq = ?').pluck(),
+      chunk: db.prepare('SELECT data_crc, data FROM chunks WHERE run = ? AND first_seq = ?').raw(),
+      checkpoint: db.prepare('SELECT context_crc, context FROM checkpoints WHERE run = ? AND seq = ?').raw(),
+      version: db.prepare('SELECT data_crc, data FROM table_versions WHERE run = ? AND level = ? AND base = ? AND seq = ?').raw(),
     };
-    const meta = this.meta();
-    if (!(ARCHES as readonly string[]).includes(meta.arch)) throw new RecordingError(file, `records an unknown architecture '${meta.arch}'`);
+    // The architecture and page size never change: from a first read of meta (refresh() reads it again with the index).
+    const meta = this.readMeta().meta;
     this.geometry = geometryOf(meta.arch as ArchName);
     this.pageSize = meta.pageSize;
     this.notables = new NotableStore(this.shared, this.segments);
@@ -111,12 +143,15 @@ export class Recording {
       copyFileSync(file, temporary);
       const writable = new Database(temporary);
       try {
+        writable.pragma('trusted_schema = OFF');
+        // An upgrade writes to the file's own tables: none of them may do anything on the side.
+        refuseTriggers(file, writable);
         migrate(writable);
         writable.pragma('journal_mode = DELETE');
       } catch (error) {
         writable.close();
         rmSync(dirname(temporary), { recursive: true, force: true });
-        throw asRecordingError(file, error);
+        throw asRecordingError(file, error, 'cannot be upgraded');
       }
       writable.close();
       path = temporary;
@@ -132,7 +167,10 @@ export class Recording {
       db.pragma('trusted_schema = OFF');
       checkSchema(file, db);
       const run = options.run ?? 0;
-      const runs = db.prepare('SELECT id FROM runs ORDER BY id').pluck().all() as number[];
+      const runs = readRuns(file, db).map((r) => r.id);
+      // Every run has its first checkpoint and its chunks under its id: a run whose row is gone is damage, not absence.
+      const stored = Math.max(...(['checkpoints', 'chunks'] as const).map((t) => (db.prepare(`SELECT max(run) FROM ${t}`).pluck().get() as number | null) ?? -1));
+      if (runs.length === 0 || stored >= runs.length) throw damaged(file, `its run ${runs.length} is missing`);
       if (!runs.includes(run)) throw new RecordingError(file, `has no run ${run} (runs: ${runs.length > 8 ? `${runs[0]} to ${runs[runs.length - 1]}` : runs.join(', ') || 'none'})`);
       const recording = new Recording(file, db, run);
       recording.upgradedFrom = upgradedFrom;
@@ -140,6 +178,7 @@ export class Recording {
       return recording;
     } catch (error) {
       db.close();
+      if (temporary) rmSync(dirname(temporary), { recursive: true, force: true });
       throw asRecordingError(file, error);
     }
   }
@@ -185,43 +224,78 @@ export class Recording {
   private indexedTo = 0;
 
   private readIndex(): void {
-    this.metaCache = null;
+    // The metadata and the run's row, with the index: they describe the same moment.
+    const { meta, values } = this.readMeta();
+    const own = readRun(this.file, this.db, this.run);
+    if (!own) throw damaged(this.file, `run ${this.run} is missing`);
     const from = this.indexedTo;
     // The first read takes every segment; a refresh, what the last one (the run being written) gained.
     const segments = from === 0 ? this.segments : this.segments.slice(-1);
     const chunks: ChunkRef[] = [];
     const checkpoints: [number, number][] = [];
-    const rows: number[][] = [];
+    const rows: (readonly number[])[] = [];
     let expected = from;
+    let ownChunks = 0;
     for (const segment of segments) {
       const last = segment === this.segments[this.segments.length - 1];
       const lo = Math.max(from, segment.from);
       // A parent's segment is a finished run: read once per file (StoredRuns), then cut to the segment.
       const finished = !last;
+      // The writer checkpoints after every chunk it fills, and at the run's start (a branch's fork): nothing else.
+      const ends: number[] = [];
       for (const chunk of this.shared.chunks(segment.run, lo, segment.to, finished)) {
-        if (chunk.first !== expected) throw new RecordingError(this.file, `is damaged: events ${expected} to ${chunk.first - 1} are missing`);
+        if (chunk.count === meta.chunkEvents) ends.push(chunk.first + chunk.count);
+        if (chunk.first !== expected) throw damaged(this.file, `events ${expected} to ${chunk.first - 1} are missing`);
+        if (!Number.isSafeInteger(chunk.count) || chunk.count <= 0) throw damaged(this.file, `${chunkName(segment.run, chunk.first, 1)} says it holds ${chunk.count} events`);
         const count = Math.min(chunk.count, segment.to - chunk.first);
-        chunks.push({ run: segment.run, first: chunk.first, count });
+        chunks.push({ run: segment.run, first: chunk.first, count, stored: chunk.count, notableSum: chunk.notableSum });
         expected += count;
+        if (last) ownChunks++;
       }
-      if (!last && expected < segment.to) throw new RecordingError(this.file, `is damaged: run ${segment.run} ends at event ${expected}, before the fork at ${segment.to}`);
+      if (!last && expected < segment.to) throw damaged(this.file, `run ${segment.run} ends at event ${expected}, before the fork at ${segment.to}`);
       // Checkpoints and table versions of this segment (a parent's up to the fork, not at it: the branch has its own there).
       const top = last ? expected : segment.to - 1;
       const floor = from === 0 ? segment.from : from + 1;
-      for (const seq of this.shared.checkpoints(segment.run, floor, top, finished)) checkpoints.push([seq, segment.run]);
-      for (const row of this.shared.versions(segment.run, floor, top, finished)) rows.push(row as number[]);
+      const stored = this.shared.checkpoints(segment.run, floor, top, finished);
+      const want = [...(from === 0 ? [segment.from] : []), ...ends.filter((end) => end >= floor && end <= top)];
+      if (stored.checkpoints.length !== want.length || stored.checkpoints.some((seq, i) => seq !== want[i]))
+        throw damaged(this.file, `its checkpoints${segment.run === 0 ? '' : ` of run ${segment.run}`} are not where the writer puts them (the start, and the end of every full chunk)`);
+      for (const seq of stored.checkpoints) checkpoints.push([seq, segment.run]);
+      for (const row of stored.versions) rows.push(row);
     }
-    if (from === 0 && checkpoints[0]?.[0] !== 0) throw new RecordingError(this.file, 'is damaged: its first checkpoint is missing');
-    for (const row of rows) if (!this.versions[row[0]!]) throw new RecordingError(this.file, `is damaged: a table of level ${row[0]}`);
-    // Only now, with everything read and checked: a failure above leaves the index as it was.
     for (const row of rows) {
-      const [level, base, seq, nTable, nPresent, nGuard, nHuge, nHugetlb] = row as [number, number, number, number, number, number, number, number];
+      const size = this.geometry.ptrs[row[0]!];
+      let entries = 0;
+      let counted = true;
+      for (let i = 3; i < 8; i++) {
+        const n = row[i]!;
+        counted &&= Number.isSafeInteger(n) && n >= 0;
+        entries += n;
+      }
+      if (size === undefined || !(Number.isInteger(row[1]) && row[1]! >= 0 && row[1]! < 2 ** 64) || !counted || entries > size)
+        throw damaged(this.file, `a table of level ${row[0]} at event ${row[2]} is not one walkback writes`);
+    }
+    // The counts the writer stamped with these events (in the same transactions).
+    if (own.eventCount !== expected && !(own.eventCount === 0 && ownChunks === 0))
+      throw damaged(this.file, `it holds ${expected.toLocaleString('en-US')} events${this.run === 0 ? '' : ` in run ${this.run}`}, but says ${own.eventCount.toLocaleString('en-US')}`);
+    const base = this.run === 0 ? own : readRun(this.file, this.db, 0);
+    if (
+      base &&
+      (meta.status !== base.status || meta.end !== base.endReason || meta.ret !== base.ret || meta.clientRet !== base.clientRet || meta.eventCount !== base.eventCount)
+    )
+      throw damaged(this.file, 'its metadata and its base run disagree on how the run ended');
+    // Only now, with everything read and checked: a failure above leaves the index as it was.
+    // (Indexed, not destructured: a recording of millions of events has tens of thousands of rows, read by code not yet optimised.)
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      const level = row[0]!;
+      const base = row[1]!;
       const map = this.versions[level]!;
       let list = map.get(base);
       if (!list) map.set(base, (list = { seqs: [], counts: [], summaries: [] }));
-      list.seqs.push(seq);
+      list.seqs.push(row[2]!);
       const size = this.geometry.ptrs[level]!;
-      list.counts.push(size - nTable - nPresent - nGuard - nHuge - nHugetlb, nTable, nPresent, nGuard, nHuge, nHugetlb);
+      list.counts.push(size - row[3]! - row[4]! - row[5]! - row[6]! - row[7]!, row[3]!, row[4]!, row[5]!, row[6]!, row[7]!);
     }
     for (const chunk of chunks) this.chunks.push(chunk);
     for (const [seq, run] of checkpoints) {
@@ -229,7 +303,17 @@ export class Recording {
       this.checkpointRuns.push(run);
     }
     this.indexedTo = expected;
-    this.notables.extend(expected);
+    this.snapshot = { meta, values, run: own };
+  }
+
+  /** The file's metadata, checked; read again only when its checksum has changed (a writer at work). */
+  private readMeta(): ReturnType<typeof readMeta> {
+    const checksum = this.shared.prepare(`SELECT value FROM meta WHERE key = '${META_CHECKSUM_KEY}'`, 'pluck').get();
+    const last = this.shared.lastMeta;
+    if (last && last.checksum === checksum) return last.value as ReturnType<typeof readMeta>;
+    const value = readMeta(this.file, this.db);
+    this.shared.lastMeta = { checksum, value };
+    return value;
   }
 
   /** Committed events. */
@@ -238,84 +322,102 @@ export class Recording {
     return last ? last.first + last.count : 0;
   }
 
-  /** The file's metadata; for a run of a sweep, with that run's own status, end, return values, count and error. */
+  /**
+   * The file's metadata; for a run of a sweep, with that run's own status, end,
+   * return values, count and error. A finished run's outcome is checked
+   * against its events first.
+   */
   meta(): RecordingMeta {
-    if (this.metaCache) return this.metaCache;
+    this.checkOutcome();
+    const { meta, run: own } = this.snapshot;
+    if (this.run === 0) return meta;
+    return {
+      ...meta,
+      status: own.status as RecordingMeta['status'],
+      end: own.endReason,
+      ret: own.ret,
+      clientRet: own.clientRet,
+      eventCount: own.eventCount,
+      error: own.error,
+    };
+  }
+
+  /** The length at which the stored outcome was last checked against the events. */
+  private outcomeChecked = -1;
+
+  /** A run stamped complete or aborted says how its events end: they must say so too. */
+  private checkOutcome(): void {
+    if (this.outcomeChecked === this.indexedTo) return;
+    const own = this.snapshot.run;
+    if (own.status === 'complete' || own.status === 'aborted') {
+      if (this.length === 0) throw damaged(this.file, `it says the run is ${own.status}, but holds no events`);
+      let state: WalkState;
+      try {
+        state = this.finalState();
+      } catch (error) {
+        throw asRecordingError(this.file, error);
+      }
+      const found = outcomeOf(state);
+      const words = (o: { status: string; end: string | null; ret: number | null; clientRet: number | null }) =>
+        `${o.status} (${o.end === 'returned' ? `ret ${o.clientRet ?? o.ret}` : o.end}${o.clientRet !== null && o.ret !== o.clientRet ? `, walk ret ${o.ret}` : ''})`;
+      if (found.status !== own.status || found.end !== own.endReason || found.ret !== own.ret || found.clientRet !== own.clientRet)
+        throw damaged(this.file, `it says the run ended ${words({ ...own, end: own.endReason })}, but its events end ${words(found)}`);
+    }
+    this.outcomeChecked = this.indexedTo;
+  }
+
+  /** The state after the last event, folded from the last checkpoint by the reducer. */
+  private finalState(): WalkState {
+    const last = this.length - 1;
+    const { seq, context } = this.checkpointAtOrBefore(last);
+    const state = fromContext(context, this.geometry, PageTables.over(this.geometry, this.tablesAt(seq)));
+    return foldEvents(state, this.events(seq, last + 1));
+  }
+
+  /** The row of the run replayed (run 0 of a plain recording included), read afresh. */
+  ownRun(): RunRow | undefined {
     try {
-      const rows = this.db.prepare('SELECT key, value FROM meta').all() as { key: string; value: unknown }[];
-      const m = new Map(rows.map((r) => [r.key, r.value]));
-      const str = (k: string): string => (m.get(k) === null || m.get(k) === undefined ? '' : String(m.get(k)));
-      const num = (k: string): number | null => (m.get(k) === null || m.get(k) === undefined ? null : Number(m.get(k)));
-      if (!m.has('arch') || !m.has('page_size')) throw new RecordingError(this.file, 'is damaged: its metadata is incomplete');
-      this.metaCache = {
-        schemaVersion: num('schema_version') ?? 0,
-        walkbackVersion: str('walkback_version'),
-        createdAt: str('created_at'),
-        finishedAt: m.get('finished_at') ? str('finished_at') : null,
-        scenarioName: str('scenario_name'),
-        scenarioFile: str('scenario_file'),
-        scenarioSource: str('scenario_source'),
-        arch: str('arch'),
-        kernel: str('kernel'),
-        pageSize: num('page_size') ?? 4096,
-        chunkEvents: num('chunk_events') ?? 4096,
-        status: str('status') as RecordingMeta['status'],
-        end: m.get('end') ? str('end') : null,
-        ret: num('ret'),
-        clientRet: num('client_ret'),
-        eventCount: num('event_count') ?? 0,
-        writerPid: num('writer_pid'),
-        writerHost: m.get('writer_host') ? str('writer_host') : null,
-        error: m.get('error') ? str('error') : null,
-      };
-      const own = this.run === 0 ? undefined : this.ownRun();
-      if (own)
-        this.metaCache = {
-          ...this.metaCache,
-          status: own.status as RecordingMeta['status'],
-          end: own.endReason,
-          ret: own.ret,
-          clientRet: own.clientRet,
-          eventCount: own.eventCount,
-          error: own.error,
-        };
-      return this.metaCache;
+      return readRun(this.file, this.db, this.run);
     } catch (error) {
       throw asRecordingError(this.file, error);
     }
   }
 
-  /** The row of the run replayed (run 0 of a plain recording included). */
-  ownRun(): RunRow | undefined {
-    return readRun(this.db, this.run);
-  }
-
-  /** Whether the process that writes the file is still at it (a sweep's base can be done while its branches are not). */
+  /**
+   * Whether a process is writing the file (a sweep's base can be done while
+   * its branches are not): whether the writer holds its lock, which the
+   * kernel releases when the writer dies, however it dies.
+   */
   writerActive(): boolean {
-    return writerAlive(this.meta());
+    return writerLockHeld(this.file);
   }
 
   /** The status as a reader should see it: a writer that died leaves an incomplete recording. */
   status(): ReadStatus {
-    const meta = this.meta();
+    const stored = this.meta().status;
+    if (stored !== 'recording') return stored;
     // The run's own status, read afresh: a run being written finishes without the index growing.
-    const own = this.run === 0 ? meta.status : ((this.ownRun()?.status as RecordingMeta['status'] | undefined) ?? meta.status);
-    if (own !== 'recording') return own;
-    return writerAlive(meta) ? 'recording' : 'incomplete';
+    const now = (this.ownRun()?.status ?? stored) as ReadStatus;
+    if (now !== 'recording') return now;
+    if (this.writerActive()) return 'recording';
+    // The lock is free: the writer finished since (it stamps its outcome before it lets go), or died.
+    const after = (this.ownRun()?.status ?? stored) as ReadStatus;
+    return after === 'recording' ? 'incomplete' : after;
   }
 
   /** Every run the file holds: one for a recording, the base and its branches for a sweep. */
   runs(): RunRow[] {
     try {
-      return readRuns(this.db);
+      return readRuns(this.file, this.db);
     } catch (error) {
       throw asRecordingError(this.file, error);
     }
   }
 
-  /** The (scenario) metadata value stored under `key`. */
+  /** The (scenario) metadata value stored under `key`, as of the last refresh. */
   metaValue(key: string): unknown {
-    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as unknown) ?? null;
+    const value = this.snapshot.values.get(key) ?? null;
+    return typeof value === 'bigint' ? Number(value) : value;
   }
 
   /** The events of the chunk holding `seq`, and the chunk's first seq. */
@@ -323,20 +425,29 @@ export class Recording {
     const chunk = this.findChunk(seq);
     let events = this.chunkCache.get(chunk.first);
     if (!events) {
+      const name = chunkName(chunk.run, chunk.first, chunk.stored);
       try {
-        const data = this.statements.chunk.get(chunk.run, chunk.first) as Buffer | undefined;
-        if (!data) throw new RecordingError(this.file, `is damaged: the events from ${chunk.first} are missing`);
+        const data = this.chunkData(chunk);
         events = decodeChunk(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), chunk.first, this.pageSize);
       } catch (error) {
+        if (error instanceof CodecError) throw damaged(this.file, `${name} does not decode (${error.message})`);
         throw asRecordingError(this.file, error);
       }
+      if (events.length !== chunk.stored) throw damaged(this.file, `${name} holds ${events.length} events`);
       // A parent's chunk that runs past a branch's fork: only its events before the fork are the branch's.
       if (events.length > chunk.count) events = events.slice(0, chunk.count);
-      if (events.length !== chunk.count) throw new RecordingError(this.file, `is damaged: the chunk at event ${chunk.first} holds ${events.length} events, not ${chunk.count}`);
       if (this.chunkCache.size >= 64) this.chunkCache.delete(this.chunkCache.keys().next().value!);
       this.chunkCache.set(chunk.first, events);
     }
     return { first: chunk.first, events };
+  }
+
+  /** A chunk's bytes, checked against their checksum. */
+  private chunkData(chunk: ChunkRef): Buffer {
+    const row = this.statements.chunk.get(chunk.run, chunk.first) as [number, Buffer] | undefined;
+    if (!row) throw damaged(this.file, `the events from ${chunk.first} are missing`);
+    if (!Buffer.isBuffer(row[1]) || row[0] !== chunkDataCrc(chunk.run, chunk.first, row[1])) throw damaged(this.file, `${chunkName(chunk.run, chunk.first, chunk.stored)} fails its checksum`);
+    return row[1];
   }
 
   private findChunk(seq: number): ChunkRef {
@@ -391,12 +502,29 @@ export class Recording {
   checkpointAtOrBefore(seq: number): { seq: number; context: StateContext } {
     const lo = this.checkpointIndex(seq);
     const at = this.checkpointSeqs[lo]!;
+    return { seq: at, context: this.checkpointContext(lo) };
+  }
+
+  /** The context of the lo-th checkpoint, checked against its checksum, and that it is a walk state before its event. */
+  private checkpointContext(lo: number): StateContext {
+    const at = this.checkpointSeqs[lo]!;
+    const run = this.checkpointRuns[lo]!;
+    let row: [number, string] | undefined;
     try {
-      const text = this.statements.checkpoint.get(this.checkpointRuns[lo]!, at) as string;
-      return { seq: at, context: JSON.parse(text) as StateContext };
+      row = this.statements.checkpoint.get(run, at) as [number, string] | undefined;
     } catch (error) {
       throw asRecordingError(this.file, error);
     }
+    if (!row || typeof row[1] !== 'string' || row[0] !== contextCrc(run, at, row[1])) throw damaged(this.file, `${checkpointName(run, at)} fails its checksum`);
+    const text = row[1];
+    let context: StateContext | null;
+    try {
+      context = asContext(JSON.parse(text));
+    } catch {
+      context = null;
+    }
+    if (context === null || context.seq !== at - 1) throw damaged(this.file, `${checkpointName(run, at)} does not hold the state before that event`);
+    return context;
   }
 
   /** The page tables as they were at checkpoint `seq`, read on demand. */
@@ -475,20 +603,37 @@ export class Recording {
   }
 
   private tableVersion(level: LevelIndex, base: Addr, seq: number): Uint8Array | undefined {
-    const at = this.versionAt(level, base, seq);
-    if (at === -1) return level === 0 && base === 0 ? new Uint8Array(this.geometry.ptrs[0]!) : undefined;
+    const list = this.versions[level]?.get(base);
+    const index = this.versionIndex(list, seq);
+    if (index === -1) return level === 0 && base === 0 ? new Uint8Array(this.geometry.ptrs[0]!) : undefined;
+    const at = list!.seqs[index]!;
     const key = `${level}:${base}:${at}`;
     let table = this.blobCache.get(key);
     if (!table) {
-      try {
-        const data = this.statements.version.get(segmentAt(this.segments, at).run, level, base, at) as Buffer;
-        table = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-      } catch (error) {
-        throw asRecordingError(this.file, error);
-      }
+      table = this.readVersion(level, base, list!, index);
       if (this.blobCache.size >= 4096) this.blobCache.delete(this.blobCache.keys().next().value!);
       this.blobCache.set(key, table);
     }
+    return table;
+  }
+
+  /** A table version's bytes, checked against their checksum and against the entry counts the index holds. */
+  private readVersion(level: LevelIndex, base: Addr, list: Versions, index: number): Uint8Array {
+    const at = list.seqs[index]!;
+    const run = segmentAt(this.segments, at).run;
+    const name = () => `the ${LEVELS[level]} table at 0x${base.toString(16)} of ${checkpointName(run, at)}`;
+    let row: [number, Buffer] | undefined;
+    try {
+      row = this.statements.version.get(run, level, base, at) as [number, Buffer] | undefined;
+    } catch (error) {
+      throw asRecordingError(this.file, error);
+    }
+    if (!row || !Buffer.isBuffer(row[1]) || row[0] !== versionDataCrc(run, level, base, at, row[1])) throw damaged(this.file, `${name()} fails its checksum`);
+    const data = row[1];
+    const table = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+    const counts = summarize(table);
+    if (table.length !== this.geometry.ptrs[level] || counts.some((n, kind) => n !== list.counts[index * 6 + kind]))
+      throw damaged(this.file, `${name()} does not match its entry counts`);
     return table;
   }
 
@@ -519,6 +664,16 @@ export class Recording {
   notableColumns(kinds: readonly number[], width: number, length: number, negativeUnless?: readonly number[]): Uint8Array {
     const columns = new Uint8Array(width);
     if (kinds.length === 0 || length <= 0) return columns;
+    this.checkNotable();
+    try {
+      return this.markColumns(columns, kinds, length, negativeUnless);
+    } catch (error) {
+      throw asRecordingError(this.file, error);
+    }
+  }
+
+  private markColumns(columns: Uint8Array, kinds: readonly number[], length: number, negativeUnless?: readonly number[]): Uint8Array {
+    const width = columns.length;
     const col = (seq: number) => Math.min(width - 1, Math.floor((seq * width) / length));
     for (const segment of this.segments) {
       const hi = Math.min(segment.to, length);
@@ -550,17 +705,142 @@ export class Recording {
 
   /** Notable rows of the given kinds whose (first) seq lies in [from, to), and with `near`, whose address lies in it. */
   notableRows(kinds: readonly number[], from: number, to: number, near?: readonly [Addr, Addr]): NotableRow[] {
-    return this.notables.query(kinds, from, to, near);
+    this.checkNotable();
+    try {
+      return this.notables.query(kinds, from, to, near);
+    } catch (error) {
+      throw asRecordingError(this.file, error);
+    }
   }
-}
 
-function writerAlive(meta: RecordingMeta): boolean {
-  if (meta.writerPid === null || meta.writerHost !== hostname()) return false;
-  try {
-    process.kill(meta.writerPid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  /** Chunks (by index) whose notable rows have been checked. */
+  private notableCheckedChunks = 0;
+
+  /**
+   * Check the notable rows of every chunk indexed against the chunk's sum of
+   * their hashes, before any is used, and the indexes queries read them
+   * through against the rows: all in SQLite, a few aggregate queries per
+   * stored run (a row a few events in a big walk: no JavaScript per row), each
+   * row once per file (a sweep's branches share their parent's).
+   */
+  private checkNotable(): void {
+    const chunks = this.chunks;
+    let i = this.notableCheckedChunks;
+    while (i < chunks.length) {
+      const run = chunks[i]!.run;
+      let j = i;
+      while (j < chunks.length && chunks[j]!.run === run) j++;
+      const done = this.shared.notableChecked.get(run) ?? -1;
+      // The chunks of this run not checked yet (through another run of the file, or an earlier refresh).
+      let k = i;
+      while (k < j && chunks[k]!.first + chunks[k]!.stored <= done) k++;
+      if (k < j) {
+        const last = chunks[j - 1]!;
+        try {
+          this.checkNotableRows(run, chunks.slice(k, j));
+        } catch (error) {
+          throw asRecordingError(this.file, error);
+        }
+        this.shared.notableChecked.set(run, last.first + last.stored);
+      }
+      i = j;
+    }
+    this.notableCheckedChunks = chunks.length;
+    // Only now may the index serve rows of the new events.
+    this.notables.extend(this.indexedTo);
+  }
+
+  /** Check the notable rows of consecutive chunks of one stored run, and its indexes over them (see checkNotable). */
+  private checkNotableRows(run: number, chunks: readonly ChunkRef[]): void {
+    const lo = chunks[0]!.first;
+    const last = chunks[chunks.length - 1]!;
+    const hi = last.first + last.stored;
+    const events = `the notable rows of events ${lo}-${hi - 1}${run === 0 ? '' : ` of run ${run}`}`;
+    // The run's chunks are full (chunk_events each) but its last, from its first event on: a row's chunk is arithmetic.
+    const start = this.segments.find((segment) => segment.run === run)!.from;
+    const size = this.snapshot.meta.chunkEvents;
+    let expected = 0;
+    for (const chunk of chunks) {
+      if ((chunk.first - start) % size !== 0 || (chunk.stored !== size && chunk !== last))
+        throw damaged(this.file, `${chunkName(run, chunk.first, chunk.stored)} is not one of the run's chunks of ${size} events`);
+      expected += chunk.notableSum;
+    }
+    // Bound as integers: a JavaScript number binds as a real, and a row's chunk is an integer division.
+    const [sum, invalid, ...held] = (
+      this.shared.prepare(NOTABLE_SUMS_SQL, 'raw').safeIntegers(true).get({ run: BigInt(run), lo: BigInt(lo), hi: BigInt(hi), start: BigInt(start), size: BigInt(size) }) as (bigint | null)[]
+    ).map((v) => v ?? 0n);
+    // The chunks' sums and the rows' agree mod the prime (each side truncates toward zero: compare residues).
+    const residue = (v: bigint) => ((v % BigInt(NOTABLE_PRIME)) + BigInt(NOTABLE_PRIME)) % BigInt(NOTABLE_PRIME);
+    if (invalid! > 0n) throw damaged(this.file, `${events} are not rows walkback writes`);
+    if (residue(sum!) !== residue(BigInt(expected))) throw damaged(this.file, `${events} fail their checksum`);
+    // The indexes queries read the rows through hold what the rows hold.
+    const [byKind, byAddr] = [NOTABLE_KIND_INDEX_SQL, NOTABLE_ADDR_INDEX_SQL].map((sql) =>
+      (this.shared.prepare(sql, 'raw').safeIntegers(true).get(run, lo, hi) as (bigint | null)[]).map((v) => v ?? 0n),
+    );
+    const same = (a: readonly bigint[], b: readonly bigint[]) => a.every((v, i) => v === b[i]);
+    if (!same(byKind!, held.slice(0, 4))) throw damaged(this.file, `the index notable_kind of ${events} does not hold what the rows hold`);
+    if (!same(byAddr!, [held[0]!, held[1]!, held[4]!, held[5]!])) throw damaged(this.file, `the index notable_addr of ${events} does not hold what the rows hold`);
+  }
+
+  /**
+   * Check everything the file holds against its checksums, every run of it:
+   * what `walkback sql` needs before it lets a query read the tables
+   * themselves. Reads the whole file once.
+   */
+  verify(): void {
+    try {
+      // One read transaction: a writer's commits meanwhile are not half seen.
+      this.db.transaction(() => this.verifyAll())();
+    } catch (error) {
+      throw asRecordingError(this.file, error);
+    }
+  }
+
+  private verifyAll(): void {
+    // SQLite's own check first: its pages, and its indexes against their tables (a query may read either).
+    const problems = this.db.prepare('PRAGMA integrity_check(1)').pluck().all() as string[];
+    if (problems.length !== 1 || problems[0] !== 'ok') throw damaged(this.file, `SQLite finds it inconsistent (${problems.join('; ')})`);
+    checkColumnTypes(this.file, this.db);
+    this.readIndex();
+    const runs = this.runs();
+    let chunks = 0;
+    let checkpoints = 0;
+    let versions = 0;
+    for (const row of runs) {
+      const run = row.id === this.run ? this : this.openRun(row.id);
+      const own = run.segments[run.segments.length - 1]!.run;
+      // Each run checks what it stores itself (its last segment); its parents check theirs.
+      for (const chunk of run.chunks) {
+        if (chunk.run !== own) continue;
+        run.chunkData(chunk);
+        chunks++;
+      }
+      for (let lo = 0; lo < run.checkpointSeqs.length; lo++) {
+        if (run.checkpointRuns[lo] !== own) continue;
+        run.checkpointContext(lo);
+        checkpoints++;
+      }
+      run.versions.forEach((map, level) => {
+        for (const [base, list] of map)
+          list.seqs.forEach((seq, index) => {
+            if (segmentAt(run.segments, seq).run !== own) return;
+            run.readVersion(level as LevelIndex, base, list, index);
+            versions++;
+          });
+      });
+      run.checkNotable();
+      run.checkOutcome();
+    }
+    // Rows that no run reads.
+    const count = (sql: string, ...params: number[]) => this.db.prepare(sql).pluck().get(...params) as number;
+    const notable = runs.reduce((n, r) => n + count('SELECT count(*) FROM notable WHERE run = ? AND seq < ?', r.id, this.shared.notableChecked.get(r.id) ?? 0), 0);
+    for (const [table, read] of [
+      ['chunks', chunks],
+      ['checkpoints', checkpoints],
+      ['table_versions', versions],
+      ['notable', notable],
+    ] as const)
+      if (count(`SELECT count(*) FROM ${table}`) !== read) throw damaged(this.file, `its table ${table} holds rows that belong to no run`);
   }
 }
 
@@ -608,29 +888,8 @@ function schemaVersionOf(file: string): number | null {
   }
 }
 
-function checkSchema(file: string, db: Database.Database): void {
-  const appId = db.pragma('application_id', { simple: true }) as number;
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (appId !== APPLICATION_ID) throw new RecordingError(file, 'is a SQLite database, but not a walkback recording');
-  if (version > SCHEMA_VERSION)
-    throw new RecordingError(file, `was written by a newer walkback (recording schema ${version}; this walkback reads up to ${SCHEMA_VERSION}): upgrade walkback to replay it`);
-  if (version < SCHEMA_VERSION) throw new RecordingError(file, `has recording schema ${version}, older than any this walkback can read`);
-  const objects = new Map(
-    (db.prepare("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view', 'index')").all() as { name: string; type: string }[]).map((o) => [
-      o.name,
-      o.type,
-    ]),
-  );
-  for (const [name, type] of Object.entries(EXPECTED_OBJECTS)) {
-    const found = objects.get(name);
-    if (found !== type) throw new RecordingError(file, `is damaged or not walkback's: ${name} ${found ? `is a ${found}, not a ${type}` : 'is missing'}`);
-  }
-  const triggers = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").pluck().get() as number;
-  if (triggers > 0) throw new RecordingError(file, 'has triggers, which walkback never writes: it is not a walkback recording, or it was tampered with');
-}
-
-/** Any failure while reading becomes a RecordingError with words a user can act on. */
-export function asRecordingError(file: string, error: unknown): RecordingError {
+/** Any failure while reading becomes a RecordingError with words a user can act on (`doing`: 'cannot be read', or what failed). */
+export function asRecordingError(file: string, error: unknown, doing = 'cannot be read'): RecordingError {
   if (error instanceof RecordingError) return error;
   if (error instanceof RangeError) return new RecordingError(file, error.message);
   if (error instanceof CodecError) return new RecordingError(file, `is damaged: ${error.message}`);
@@ -640,5 +899,5 @@ export function asRecordingError(file: string, error: unknown): RecordingError {
     return new RecordingError(file, `is damaged (truncated or corrupted): ${message}`);
   if (code === 'SQLITE_BUSY') return new RecordingError(file, 'is busy: another process holds it locked; try again');
   if (code === 'SQLITE_CANTOPEN') return new RecordingError(file, `cannot be opened: ${message}`);
-  return new RecordingError(file, `cannot be read: ${message}`);
+  return new RecordingError(file, `${doing}: ${message}`);
 }

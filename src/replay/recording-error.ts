@@ -9,3 +9,8 @@ export class RecordingError extends Error {
     super(`${file}: ${problem}`);
   }
 }
+
+/** A recording that is damaged: what of it cannot be trusted. */
+export function damaged(file: string, what: string): RecordingError {
+  return new RecordingError(file, `is damaged: ${what}`);
+}

@@ -6,7 +6,8 @@
  * from the parent (and so on up), [fork, ...) from the branch.
  */
 import type Database from 'better-sqlite3';
-import { RecordingError } from './recording-error.js';
+import { runCrc } from '../recorder/row-crcs.js';
+import { damaged, RecordingError } from './recording-error.js';
 
 export interface Segment {
   /** The stored run that holds these events. */
@@ -33,15 +34,30 @@ export interface RunRow {
   readonly error: string | null;
 }
 
-const COLUMNS = 'id, parent, fork_seq AS forkSeq, label, status, ret, client_ret AS clientRet, event_count AS eventCount, end_reason AS endReason, error';
+const COLUMNS = 'id, parent, fork_seq AS forkSeq, label, status, ret, client_ret AS clientRet, event_count AS eventCount, end_reason AS endReason, error, crc';
 
-export function readRuns(db: Database.Database): RunRow[] {
-  return db.prepare(`SELECT ${COLUMNS} FROM runs ORDER BY id`).all() as RunRow[];
+const STATUSES = ['recording', 'complete', 'aborted', 'incomplete'];
+
+/** A run's row as read, checked against its checksum (and its status one walkback writes); without the checksum. */
+function checked(file: string, row: (RunRow & { crc?: number }) | undefined): RunRow | undefined {
+  if (row === undefined) return undefined;
+  const { crc, ...run } = row;
+  if (crc !== runCrc(run) || !STATUSES.includes(run.status)) throw damaged(file, `run ${run.id}'s row fails its checksum`);
+  return run;
 }
 
-/** One run's row, or undefined. */
-export function readRun(db: Database.Database, id: number): RunRow | undefined {
-  return db.prepare(`SELECT ${COLUMNS} FROM runs WHERE id = ?`).get(id) as RunRow | undefined;
+/** Every run of a file, checked: their ids run from 0 without a gap (the writer numbers them so). */
+export function readRuns(file: string, db: Database.Database): RunRow[] {
+  const rows = (db.prepare(`SELECT ${COLUMNS} FROM runs ORDER BY id`).all() as RunRow[]).map((r) => checked(file, r)!);
+  rows.forEach((r, i) => {
+    if (r.id !== i) throw damaged(file, `run ${i} is missing`);
+  });
+  return rows;
+}
+
+/** One run's row, checked, or undefined. */
+export function readRun(file: string, db: Database.Database, id: number): RunRow | undefined {
+  return checked(file, db.prepare(`SELECT ${COLUMNS} FROM runs WHERE id = ?`).get(id) as RunRow | undefined);
 }
 
 /**
@@ -56,7 +72,7 @@ export function readRunChain(file: string, db: Database.Database, id: number): R
   for (let at: number | null = id; at !== null; ) {
     if (seen.has(at)) throw new RecordingError(file, `is damaged: run ${id}'s parents form a loop`);
     seen.add(at);
-    const row = statement.get(at) as RunRow | undefined;
+    const row = checked(file, statement.get(at) as RunRow | undefined);
     if (!row) throw new RecordingError(file, at === id ? `has no run ${id}` : `is damaged: run ${id}'s ancestor run ${at} is missing`);
     chain.unshift(row);
     at = row.parent;

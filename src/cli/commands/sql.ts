@@ -42,6 +42,13 @@ function* reported(rows: Iterator<unknown[]>, file: string, recording: Recording
 export function sqlCommand(file: string, query: string, flags: { json?: boolean; csv?: boolean; run?: string }): void {
   const run = parseRun(flags.run);
   const recording = Recording.open(file);
+  // A query reads the tables themselves, every run's: all of it is checked against its checksums first.
+  try {
+    recording.verify();
+  } catch (error) {
+    recording.close();
+    throw error;
+  }
   // The events table decodes chunks while a query runs (those of run K of a sweep): through a connection of its own.
   const source = Recording.open(file, runOption(run));
   try {

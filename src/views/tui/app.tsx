@@ -110,17 +110,19 @@ export function App({ session, theme, initialSeq, follow, size: fixedSize, pollM
       : state;
   });
 
-  // A recording still being written grows on screen (and F follows its end) until its writer is done.
+  // A recording still being written grows on screen (and F follows its end) until its writer is gone (finished, or dead: its lock says which).
   const [live, setLive] = useState(() => follow === true || session.status() === 'recording');
   useEffect(() => {
     if (!live) return;
     const timer = setInterval(() => {
       try {
+        // Asked before the last read: a writer that has let go has committed all it ever will.
+        const writing = session.recording.writerActive();
         if (session.refresh()) dispatch({ type: 'recording/grew', length: session.length });
-        const status = session.status();
-        if (status === 'recording') return;
+        if (writing) return;
         setLive(false);
-        if (latest().follow) dispatch({ type: 'follow/set', on: false, message: `the recording is ${finishedWords(status)}: following stopped at its last event` });
+        const status = session.recording.status();
+        if (latest().follow) dispatch({ type: 'follow/set', on: false, message: `no longer being written: the recording is ${status}: following stopped at its last event` });
       } catch {
         // A writer mid-transaction: try again at the next tick.
       }
