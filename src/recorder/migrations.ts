@@ -18,6 +18,7 @@ import { addCrc } from './checksum.js';
 import { checkpointCrc, chunkCrc, chunkDataCrc, contextCrc, metaCrc, NOTABLE_HASH_SQL, NOTABLE_PRIME, runCrc, versionCrc, versionDataCrc } from './row-crcs.js';
 import type { RunColumns } from './row-crcs.js';
 import { META_CHECKSUM_KEY, NAME_TABLES, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { reinterpretZapSplits } from './zap-splits-v3.js';
 
 /** Schema 3's run tables and views, as 1 -> 2 makes them. */
 const SCHEMA_3_RUN_TABLES_SQL = `
@@ -127,6 +128,8 @@ const MIGRATIONS: Record<number, (db: Database.Database) => void> = {
     const objects = db.prepare("SELECT type, name FROM sqlite_master WHERE type IN ('view', 'index') AND sql IS NOT NULL").all() as { type: string; name: string }[];
     for (const o of objects) db.exec(`DROP ${o.type === 'view' ? 'VIEW' : 'INDEX'} "${o.name}"`);
     for (const table of TABLES) db.exec(`ALTER TABLE ${table} RENAME TO ${table}_v3`);
+    // A client's zap split was recorded as the walker's own split then: it is a detail event now.
+    reinterpretZapSplits(db);
     db.exec(SCHEMA_SQL);
     for (const [table, names] of Object.entries(NAME_TABLES)) {
       const insert = db.prepare(`INSERT INTO ${table} (id, name) VALUES (?, ?)`);
@@ -165,7 +168,7 @@ const MIGRATIONS: Record<number, (db: Database.Database) => void> = {
       const data = row[5];
       const key = `${run}:${seq}`;
       versionsCrc.set(key, addCrc(versionsCrc.get(key) ?? 0, versionCrc(run, level, base, seq, counts)));
-      insertVersion.run(run, level, base, seq, ...counts, versionDataCrc(run, level, base, seq, data), data);
+      insertVersion.run(run, level, base, seq, counts[0], counts[1], counts[2], counts[3], counts[4], versionDataCrc(run, level, base, seq, data), data);
     }
     const insertCheckpoint = db.prepare('INSERT INTO checkpoints (run, seq, versions_crc, crc, context_crc, context) VALUES (?, ?, ?, ?, ?, ?)');
     for (const c of db.prepare('SELECT run, seq, context FROM checkpoints_v3').all() as { run: number; seq: number; context: string }[]) {

@@ -169,7 +169,8 @@ export class Recording {
       const run = options.run ?? 0;
       const runs = readRuns(file, db).map((r) => r.id);
       // Every run has its first checkpoint and its chunks under its id: a run whose row is gone is damage, not absence.
-      const stored = Math.max(...(['checkpoints', 'chunks'] as const).map((t) => (db.prepare(`SELECT max(run) FROM ${t}`).pluck().get() as number | null) ?? -1));
+      const maxRun = (t: 'checkpoints' | 'chunks'): number => (db.prepare(`SELECT max(run) FROM ${t}`).pluck().get() as number | null) ?? -1;
+      const stored = Math.max(maxRun('checkpoints'), maxRun('chunks'));
       if (runs.length === 0 || stored >= runs.length) throw damaged(file, `its run ${runs.length} is missing`);
       if (!runs.includes(run)) throw new RecordingError(file, `has no run ${run} (runs: ${runs.length > 8 ? `${runs[0]} to ${runs[runs.length - 1]}` : runs.join(', ') || 'none'})`);
       const recording = new Recording(file, db, run);

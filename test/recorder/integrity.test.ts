@@ -90,7 +90,10 @@ function answers(file: string): string {
     recording.verify();
     registerEventsTable(recording.database, recording);
     out.sql = ['notable_events', 'recording', 'runs', 'meta', 'kinds', 'levels', 'entry_kinds', 'events', 'notable', 'checkpoints', 'table_versions', 'chunks'].map(
-      (table) => recording.query(`SELECT * FROM ${table}`),
+      (table) => {
+        const { columns, rows } = recording.query(`SELECT * FROM ${table}`);
+        return { columns, rows: [...rows] };
+      },
     );
     return JSON.stringify(plainData(out));
   } finally {

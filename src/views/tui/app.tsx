@@ -122,7 +122,7 @@ export function App({ session, theme, initialSeq, follow, size: fixedSize, pollM
         if (writing) return;
         setLive(false);
         const status = session.recording.status();
-        if (latest().follow) dispatch({ type: 'follow/set', on: false, message: `no longer being written: the recording is ${status}: following stopped at its last event` });
+        if (latest().follow) dispatch({ type: 'follow/set', on: false, message: `no longer being written: the recording is ${status}; stopped at its last event` });
       } catch {
         // A writer mid-transaction: try again at the next tick.
       }
