@@ -21,8 +21,9 @@ import { ChunkEncoder, decodeChunk } from '../events/codec.js';
 import type { WalkEvent } from '../events/walk-event.js';
 import { EVENT_TYPES } from '../events/walk-event.js';
 import { geometryOf } from '../mm/geometry.js';
+import { ARCHES } from '../mm/geometry.js';
 import type { ArchName } from '../mm/geometry.js';
-import { toContext } from '../replay/state-context.js';
+import { asContext, toContext } from '../replay/state-context.js';
 import { initialState, StateBuilder } from '../replay/walk-state.js';
 
 interface RunRow {
@@ -37,6 +38,8 @@ export function reinterpretZapSplits(db: Database.Database): void {
   const meta = new Map((db.prepare('SELECT key, value FROM meta_v3').raw().all() as [string, unknown][]).map(([k, v]) => [k, v]));
   const pageSize = Number(meta.get('page_size'));
   const arch = String(meta.get('arch')) as ArchName;
+  // A file that does not say what walkback writes is left as it is: reading it will say it is damaged.
+  if (!(ARCHES as readonly string[]).includes(arch) || geometryOf(arch).pageSize !== pageSize) return;
   const runs = db.prepare('SELECT id, parent, fork_seq AS forkSeq FROM runs_v3 ORDER BY id').all() as RunRow[];
   const chunksOf = db.prepare('SELECT first_seq, data FROM chunks_v3 WHERE run = ? ORDER BY first_seq').raw();
 
@@ -72,7 +75,7 @@ export function reinterpretZapSplits(db: Database.Database): void {
 
   const updateChunk = db.prepare('UPDATE chunks_v3 SET data = ? WHERE run = ? AND first_seq = ?');
   const updateNotable = db.prepare(`UPDATE notable_v3 SET kind = ${KIND('zap_split')} WHERE run = ? AND seq = ? AND kind IN (${KIND('split_pmd')}, ${KIND('split_pud')})`);
-  const checkpointsOf = db.prepare('SELECT seq FROM checkpoints_v3 WHERE run = ? ORDER BY seq').pluck();
+  const checkpointsOf = db.prepare('SELECT seq, context FROM checkpoints_v3 WHERE run = ? ORDER BY seq').raw();
   const updateContext = db.prepare('UPDATE checkpoints_v3 SET context = ? WHERE run = ? AND seq = ?');
   const encoder = new ChunkEncoder(pageSize);
 
@@ -90,9 +93,17 @@ export function reinterpretZapSplits(db: Database.Database): void {
     const events = history(run);
     const builder = new StateBuilder(initialState(geometryOf(arch)), { ownTables: true });
     let next = 0;
-    for (const seq of checkpointsOf.all(run.id) as number[]) {
+    for (const [seq, text] of checkpointsOf.all(run.id) as [number, string][]) {
       while (next < events.length && events[next]!.seq < seq) builder.apply(events[next++]!);
-      updateContext.run(JSON.stringify(toContext(builder.finish())), run.id, seq);
+      // Only the walker's position changes; the rest stays as stored (a damaged context stays damaged, and is refused).
+      let stored: unknown;
+      try {
+        stored = JSON.parse(text);
+      } catch {
+        continue;
+      }
+      if (!asContext(stored)) continue;
+      updateContext.run(JSON.stringify({ ...(stored as object), at: toContext(builder.finish()).at }), run.id, seq);
     }
   }
 }
