@@ -116,9 +116,9 @@ export function programLines(input: KernelProgramInput, limits: ProgramLimits = 
 
   for (const vma of input.vmas) {
     const item = `vmas ${describeVma(vma)}`;
-    if (isPfnmap(vma)) refuse('vmas', `the VMA ${describeVma(vma)} is pfnmap: only a driver's remap_pfn_range() makes one, no anonymous mapping does`);
+    if (isPfnmap(vma)) refuse('vmas', `the VMA ${describeVma(vma)}: only a driver's remap_pfn_range() makes one, no anonymous mapping does`);
     if (isHugetlb(vma))
-      refuse('vmas', `the VMA ${describeVma(vma)} is hugetlb: it needs huge pages reserved in the running kernel (vm.nr_hugepages), which verify does not set up`);
+      refuse('vmas', `the VMA ${describeVma(vma)}: hugetlb needs huge pages reserved in the running kernel (vm.nr_hugepages), which verify does not set up`);
     const pages = (vma.end - vma.start) / page;
     inUserSpace('vmas', vma.start, pages);
     const thp = (vma.flags & VmaFlag.THP) !== 0;
