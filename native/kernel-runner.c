@@ -643,27 +643,29 @@ static int cmp_range(const void *a, const void *b)
  */
 static void check_free(void)
 {
-	int len = readfile("/proc/self/maps", filebuf, sizeof(filebuf));
+	static struct { unsigned long long start, end; const char *line; } mapped[8192];
+	size_t nmapped = 0;
+	int len;
 
+	qsort(touched, ntouched, sizeof(*touched), cmp_range);
+	len = readfile("/proc/self/maps", filebuf, sizeof(filebuf));
 	if (len < 0)
 		die(4, "cannot read /proc/self/maps: %s", strerror(errno));
-	qsort(touched, ntouched, sizeof(*touched), cmp_range);
-	for (int i = 0; i < len; i++)
-		if (filebuf[i] == '\n')
-			filebuf[i] = 0;
+	for (char *line = filebuf, *nl; line < filebuf + len && nmapped < 8192; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			nl = filebuf + len;
+		*nl = 0;
+		if (sscanf(line, "%llx-%llx", &mapped[nmapped].start, &mapped[nmapped].end) == 2)
+			mapped[nmapped++].line = line;
+	}
 	for (int report = 0; report < 2; report++)
-		for (size_t i = 0; i < ntouched; i++) {
-			if (touched[i].report != report)
-				continue;
-			for (char *line = filebuf; line < filebuf + len; line += strlen(line) + 1) {
-				unsigned long long s, e;
-
-				if (sscanf(line, "%llx-%llx", &s, &e) == 2 && touched[i].start < e && s < touched[i].end)
+		for (size_t i = 0; i < ntouched; i++)
+			for (size_t m = 0; m < nmapped && touched[i].report == report; m++)
+				if (touched[i].start < mapped[m].end && mapped[m].start < touched[i].end)
 					die(3, "0x%llx-0x%llx (line %d) is already mapped in the runner's process: %s",
 					    (unsigned long long)touched[i].start, (unsigned long long)touched[i].end,
-					    touched[i].line, line);
-			}
-		}
+					    touched[i].line, mapped[m].line);
 }
 
 static void on_signals(void)
