@@ -201,8 +201,10 @@ export function programLines(input: KernelProgramInput, limits: ProgramLimits = 
     const origin: LineOrigin = { kind: 'step', index: step.index, op: step.op, line: step.line, col: step.col };
     const ranges = stepRanges(step);
     if (ranges === null) refuse(name, 'a walk step runs scenario callbacks, which the running kernel has no counterpart of; verify runs every other step', where);
-    for (const r of ranges!) inUserSpace(name, r.at, r.pages, where);
-    touched.push(...ranges!);
+    for (const r of ranges!) {
+      inUserSpace(name, r.at, r.pages, where);
+      touched.push(r);
+    }
     switch (step.op) {
       case 'mmap':
         emit(`mmap ${hex(step.at)} ${hex(step.pages)} ${step.prot}${step.populate ? ' populate' : ''}${step.thp ? ' thp' : ''}`, origin);
