@@ -12,6 +12,7 @@ import type { StateItem } from '../../src/mm/state-items.js';
 import type { Vma } from '../../src/mm/vmas.js';
 import type { Advice, PageRange, Prot, Step, StepExpect } from '../../src/scenario/steps.js';
 import { compileRunner } from '../../src/kernel/compile-runner.js';
+import { RunnerBuildError } from '../../src/kernel/errors.js';
 import type { KernelFacts } from '../../src/kernel/probe.js';
 import { probeKernel } from '../../src/kernel/probe.js';
 import type { KernelStepResult } from '../../src/kernel/run-kernel.js';
@@ -135,9 +136,22 @@ export function kernelFacts(): KernelFacts {
   return facts;
 }
 
-/** Why the kernel tests cannot run here (printed as the skip reason), or false. */
-export function kernelSkip(): string | false {
+/** Why the kernel cannot be probed here (printed as the skip reason), or false. */
+export function probeSkip(): string | false {
   if (process.platform !== 'linux') return `not Linux (${process.platform}): no /proc/self/pagemap`;
+  try {
+    kernelFacts();
+  } catch (error) {
+    if (error instanceof RunnerBuildError) return `the kernel runner cannot be built here: ${error.message}`;
+    throw error;
+  }
+  return false;
+}
+
+/** Why programs cannot run on this kernel (printed as the skip reason), or false. */
+export function kernelSkip(): string | false {
+  const cannot = probeSkip();
+  if (cannot) return cannot;
   const f = kernelFacts();
   if (!f.pagemap) return `the running kernel (${f.release}) does not let a process read /proc/self/pagemap`;
   if (!f.guardRegions) return `the running kernel (${f.release}) has no guard regions (MADV_GUARD_INSTALL: errno ${f.guardErrno})`;
