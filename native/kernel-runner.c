@@ -40,7 +40,9 @@
  * 58), 'H' part of a huge page (PAGEMAP_SCAN PAGE_IS_HUGE), 'T' the same in
  * a hugetlb VMA, 's' another swap entry.  vm_pte is VmPTE of
  * /proc/self/status in bytes (every page-table page of the mm).  khugepaged
- * is how many pages khugepaged collapsed, anywhere, since the last line.
+ * is how many pages khugepaged collapsed, anywhere, from just before the
+ * previous line's maps were read to just after these were (the windows
+ * overlap, so a collapse while maps are read is counted on both lines).
  *
  * Errors: one line on stderr.  Exit 2: the program is malformed (the line
  * is named).  Exit 3: a range the program touches is already mapped in this
@@ -571,6 +573,9 @@ static void run_step(size_t idx)
 		}
 	} else if (!is_call)
 		printf("null");
+	/* khugepaged: collapses from just before the previous line's maps to just after these */
+	long collapsed_before = read_long(PAGES_COLLAPSED);
+
 	printf(",\"maps\":");
 	if (s->quiet)
 		printf("null");
@@ -586,7 +591,7 @@ static void run_step(size_t idx)
 	long collapsed = read_long(PAGES_COLLAPSED);
 	printf(",\"vm_pte\":%ld,\"khugepaged\":%ld}\n", vm_pte_bytes(),
 	       collapsed >= 0 && collapsed_seen >= 0 ? collapsed - collapsed_seen : 0);
-	collapsed_seen = collapsed;
+	collapsed_seen = collapsed_before;
 	fflush(stdout);
 }
 

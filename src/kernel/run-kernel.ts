@@ -42,7 +42,10 @@ export interface KernelStepResult {
   readonly maps: readonly string[];
   /** VmPTE after the step, in bytes: every page-table page of the runner's mm. */
   readonly vmPte: number;
-  /** Pages khugepaged collapsed (anywhere in the system) since the previous step: not 0 means an 'H' may be khugepaged's. */
+  /**
+   * Pages khugepaged collapsed (anywhere in the system) from just before the previous step's maps
+   * were read to just after these were: not 0 means an 'H' here may be khugepaged's.
+   */
   readonly khugepaged: number;
 }
 

@@ -197,6 +197,30 @@ describe('a runner that fails', () => {
     assert.match(e.message, /^the kernel runner broke its protocol during steps\[0\] \(line 1\): it printed a line that is not JSON: hello$/);
   });
 
+  it('is run again, waiting for khugepaged, when khugepaged collapsed pages during an unsynchronised THP run', async () => {
+    const p = new Program();
+    p.mmap(0, 512, at(0), { thp: true });
+    const result = `{"step":0,"ret":${at(0)},"errno":0,"access":null,"maps":["${'.'.repeat(512)}"],"vm_pte":0`;
+    // The stand-in answers as a collapse-free, synchronised run only when told to wait.
+    const runner = join(dir, 'khugepaged');
+    writeFileSync(
+      runner,
+      `#!/bin/sh\ncat > /dev/null\ncase "$1" in --khugepaged-wait=*) s=synced k=0;; *) s=unsynced k=1;; esac\n` +
+        `echo '{"runner":1,"pid":1,"pagemap_scan":true,"khugepaged":"'$s'"}'\necho '${result},"khugepaged":'$k'}'\necho '{"done":1}'\n`,
+    );
+    chmodSync(runner, 0o755);
+    const run = await runKernel(linesOf(p), { runner });
+    assert.equal(run.rerun, true);
+    assert.equal(run.header.khugepaged, 'synced');
+    assert.equal(run.khugepaged, 0);
+    // A program without THP is never run again.
+    const q = new Program();
+    q.mmap(0, 512, at(0));
+    const once = await runKernel(linesOf(q), { runner });
+    assert.equal(once.rerun, false);
+    assert.equal(once.khugepaged, 1);
+  });
+
   it('when it cannot start is a KernelRunError', async () => {
     const e = await rejection(runKernel(program(), { runner: join(dir, 'missing') }));
     assert.ok(e instanceof KernelRunError);
